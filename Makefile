@@ -1,0 +1,55 @@
+# dmsflow — PostgreSQL → PostgreSQL migration (AWS DMS or native logical
+# replication) that proves the target is identical.
+#
+#   make demo    the whole job locally: two PostgreSQL clusters, no AWS account
+#   make test    everything CI runs
+#
+# Other targets: make help
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+CARGO ?= cargo
+SCALE ?= 1
+MODE ?= migrate
+export CARGO_TERM_COLOR ?= never
+
+.PHONY: help
+help: ## list targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-16s %s\n", $$1, $$2}'
+
+# ---------------------------------------------------------------- local run
+.PHONY: demo
+demo: ## run the pipeline locally (SCALE=1, MODE=migrate|validate)
+	$(CARGO) build --bin dmsflow
+	scripts/demo.sh --scale $(SCALE) --mode $(MODE)
+
+.PHONY: pg-up pg-down
+pg-up: ## start two PostgreSQL clusters on loopback (.local/pg), print their URLs
+	scripts/pg-local.sh up
+	@scripts/pg-local.sh env
+pg-down: ## stop the clusters and delete their data
+	scripts/pg-local.sh down
+
+# --------------------------------------------------------------------- tests
+.PHONY: test
+test: fmt-check clippy test-rust ## everything CI runs
+
+.PHONY: fmt-check
+fmt-check: ## cargo fmt --check
+	$(CARGO) fmt --all -- --check
+
+.PHONY: clippy
+clippy: ## cargo clippy -D warnings (all targets)
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+.PHONY: test-rust
+test-rust: ## unit and integration tests against real PostgreSQL and moto
+	scripts/with-services.sh $(CARGO) test --workspace
+
+# ----------------------------------------------------------------- benchmarks
+.PHONY: bench bench-seed
+bench: bench-seed ## all benchmarks (print figures; never pass/fail on time)
+
+bench-seed: ## seed scale 1000 vs pgbench -i on the same cluster
+	$(CARGO) build --release --bin dmsflow
+	scripts/with-services.sh scripts/bench-seed.sh

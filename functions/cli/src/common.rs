@@ -1,0 +1,58 @@
+//! What every subcommand shares: logging to stderr, connection options, and
+//! error reporting with the same stable error types the Lambdas use.
+
+use clap::Args;
+use dmsflow::db::{ConnectSpec, DbError};
+use dmsflow::HandlerError;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Exit code for a failure to run (bad input, unreachable database…).
+pub const EXIT_ERROR: u8 = 2;
+
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("DMSFLOW_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+/// TLS options for URL connections.
+#[derive(Debug, Clone, Args)]
+pub struct TlsArgs {
+    /// PEM bundle of CAs to trust (default: the URL's sslrootcert, else the built-in RDS bundle).
+    #[arg(long, env = "DB_CA_BUNDLE", global = true)]
+    pub ca_bundle: Option<PathBuf>,
+    /// Connection timeout in seconds.
+    #[arg(long, default_value_t = 10, global = true)]
+    pub connect_timeout: u64,
+}
+
+impl TlsArgs {
+    pub fn spec(&self, url: &str) -> Result<ConnectSpec, DbError> {
+        ConnectSpec::from_url(
+            url,
+            self.ca_bundle.as_deref(),
+            Duration::from_secs(self.connect_timeout.max(1)),
+        )
+    }
+}
+
+/// Print an error the way the Lambdas report it, and give the error exit code.
+pub fn fail(err: impl Into<HandlerError>) -> ExitCode {
+    let err: HandlerError = err.into();
+    eprintln!("error[{}]: {}", err.error_type, err.message);
+    ExitCode::from(EXIT_ERROR)
+}
+
+/// Pretty JSON on stdout.
+pub fn print_json<T: serde::Serialize>(value: &T) {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) => println!("{text}"),
+        Err(e) => eprintln!("error: cannot render result: {e}"),
+    }
+}

@@ -1,0 +1,34 @@
+//! `dmsflow`: the library on a terminal. Seed a database, drive native logical
+//! replication, validate any two PostgreSQL databases.
+
+mod common;
+mod seed_cmd;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dmsflow",
+    version,
+    about = "Migrate PostgreSQL to PostgreSQL and prove the target is identical"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Load the sample e-commerce data, create its schema, or apply a CDC burst.
+    Seed(seed_cmd::SeedArgs),
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    common::init_logging();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Seed(args) => seed_cmd::run(args).await,
+    }
+}

@@ -1,0 +1,19 @@
+//! dmsflow: migrate PostgreSQL to PostgreSQL (AWS DMS or native logical
+//! replication) and prove the target is identical.
+//!
+//! All logic lives here; each Lambda's `main.rs` and the `dmsflow` CLI are thin
+//! shells over it. Ports (traits) sit at the edges: [`secrets::SecretStore`] for
+//! credentials, the migration engine trait for DMS / logical replication.
+
+pub mod aws;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod events;
+pub mod handlers;
+pub mod sample;
+pub mod secrets;
+pub mod seed;
+pub mod sqltext;
+
+pub use error::{ErrorType, HandlerError};
