@@ -3,6 +3,7 @@
 
 mod common;
 mod seed_cmd;
+mod validate_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -22,6 +23,9 @@ struct Cli {
 enum Command {
     /// Load the sample e-commerce data, create its schema, or apply a CDC burst.
     Seed(seed_cmd::SeedArgs),
+    /// Compare two databases: schema, secondary objects, sequences, every row.
+    /// Exit code 0 identical, 1 different, 2 error.
+    Validate(validate_cmd::ValidateArgs),
 }
 
 #[tokio::main]
@@ -30,5 +34,6 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Seed(args) => seed_cmd::run(args).await,
+        Command::Validate(args) => validate_cmd::run(args).await,
     }
 }

@@ -15,5 +15,6 @@ pub mod sample;
 pub mod secrets;
 pub mod seed;
 pub mod sqltext;
+pub mod validate;
 
 pub use error::{ErrorType, HandlerError};

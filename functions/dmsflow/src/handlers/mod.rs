@@ -3,6 +3,7 @@
 //! or in-memory secret store.
 
 pub mod seed;
+pub mod validate;
 
 /// Serialize a result document (our own types always serialize).
 pub(crate) fn to_json<T: serde::Serialize>(

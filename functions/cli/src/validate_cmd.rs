@@ -1,0 +1,292 @@
+//! `dmsflow validate`: compare any two PostgreSQL databases.
+//! Exit code 0 identical, 1 differences, 2 error.
+
+use crate::common::{fail, TlsArgs, EXIT_ERROR};
+use clap::Args;
+use dmsflow::validate::model::{CheckStatus, PlanResult, Status, TablesResult};
+use dmsflow::validate::{Progress, SequencePolicy, ValidateOptions, Validator};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Source database URL.
+    #[arg(long, env = "DMSFLOW_SOURCE_URL")]
+    source: String,
+    /// Target database URL.
+    #[arg(long, env = "DMSFLOW_TARGET_URL")]
+    target: String,
+    /// Schema to compare.
+    #[arg(long, default_value = "shop")]
+    schema: String,
+    /// Only these tables (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    tables: Option<Vec<String>>,
+    /// Write the full result (plan + tables) as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Connections per side.
+    #[arg(long, default_value_t = 2)]
+    workers: usize,
+    /// Approximate rows per checksum chunk.
+    #[arg(long, default_value_t = 100_000)]
+    chunk_rows: u64,
+    /// Re-checks of a differing chunk before it counts (rows in flight during CDC).
+    #[arg(long, default_value_t = 3)]
+    rechecks: u32,
+    /// Seconds to wait before each re-check.
+    #[arg(long, default_value_t = 5)]
+    settle_seconds: u64,
+    /// Differing rows shown per table.
+    #[arg(long, default_value_t = 20)]
+    max_diffs: usize,
+    /// How a target sequence behind the source counts: fail or warn.
+    #[arg(long, default_value = "fail", value_parser = ["fail", "warn"])]
+    sequences: String,
+    /// A `seed --changes` result (JSON file): prove every changed key arrived.
+    #[arg(long)]
+    changes: Option<PathBuf>,
+    /// No progress on stderr.
+    #[arg(long, short)]
+    quiet: bool,
+    #[command(flatten)]
+    tls: TlsArgs,
+}
+
+pub async fn run(args: ValidateArgs) -> ExitCode {
+    let (source, target) = match (args.tls.spec(&args.source), args.tls.spec(&args.target)) {
+        (Ok(s), Ok(t)) => (s, t),
+        (Err(e), _) | (_, Err(e)) => return fail(e),
+    };
+    let changes = match &args.changes {
+        None => None,
+        Some(path) => match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+        {
+            Ok(c) => Some(c),
+            Err(e) => {
+                eprintln!(
+                    "error[InvalidEvent]: cannot read changes file {}: {e}",
+                    path.display()
+                );
+                return ExitCode::from(EXIT_ERROR);
+            }
+        },
+    };
+    let options = ValidateOptions {
+        schema: args.schema.clone(),
+        workers: args.workers.clamp(1, 16),
+        chunk_rows: args.chunk_rows.max(1),
+        rechecks: args.rechecks,
+        settle: Duration::from_secs(args.settle_seconds),
+        max_diffs: args.max_diffs,
+        sequence_policy: if args.sequences == "warn" {
+            SequencePolicy::Warn
+        } else {
+            SequencePolicy::Fail
+        },
+        ..ValidateOptions::default()
+    };
+    let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
+    let validator = Validator::new(source.clone(), target.clone(), options).with_progress(sender);
+    let quiet = args.quiet;
+    let printer = tokio::spawn(async move {
+        while let Some(event) = receiver.recv().await {
+            if !quiet {
+                print_progress(&event);
+            }
+        }
+    });
+    let outcome = validator
+        .run(args.tables.as_deref(), changes.as_ref())
+        .await;
+    drop(validator);
+    let _ = printer.await;
+    let (plan, tables) = match outcome {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    if let Some(path) = &args.json {
+        let doc = serde_json::json!({"plan": plan, "tables": tables});
+        let written = serde_json::to_string_pretty(&doc)
+            .map_err(|e| e.to_string())
+            .and_then(|text| std::fs::write(path, text).map_err(|e| e.to_string()));
+        if let Err(e) = written {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return ExitCode::from(EXIT_ERROR);
+        }
+    }
+    print_summary(&source.endpoint(), &target.endpoint(), &plan, &tables);
+    match plan.status.worst(tables.status) {
+        Status::Identical => ExitCode::SUCCESS,
+        Status::Different => ExitCode::from(1),
+        Status::Error => ExitCode::from(EXIT_ERROR),
+    }
+}
+
+fn print_progress(event: &Progress) {
+    let mut err = std::io::stderr().lock();
+    let _ = match event {
+        Progress::Planned { tables, chunks } => {
+            writeln!(err, "validating {tables} table(s) in {chunks} chunk(s)")
+        }
+        Progress::ChunkDone { table, done, total } if done == total || done % 10 == 0 => {
+            writeln!(err, "  {table}: {done}/{total} chunks")
+        }
+        Progress::ChunkDone { .. } => Ok(()),
+        Progress::Recheck {
+            round,
+            chunks,
+            settle,
+        } => writeln!(
+            err,
+            "  {chunks} chunk(s) differ: re-check {round} in {} s (rows may be in flight)",
+            settle.as_secs()
+        ),
+        Progress::RowLevel { table, chunks } => writeln!(
+            err,
+            "  {table}: comparing rows of {chunks} differing chunk(s)"
+        ),
+        Progress::TableDone { table, status } => writeln!(err, "  {table}: {}", status.as_str()),
+    };
+}
+
+fn mark(status: CheckStatus) -> &'static str {
+    match status {
+        CheckStatus::Pass => "ok",
+        CheckStatus::Warn => "WARN",
+        CheckStatus::Fail => "FAIL",
+        CheckStatus::Error => "ERROR",
+        CheckStatus::Skipped => "-",
+    }
+}
+
+fn print_summary(source: &str, target: &str, plan: &PlanResult, tables: &TablesResult) {
+    println!(
+        "dmsflow validate  {source}  ->  {target}  (schema {})",
+        plan.schema
+    );
+    let db_checks = [
+        ("table set", &plan.checks.table_set),
+        ("enum types", &plan.checks.enums),
+        ("replication slots", &plan.checks.replication_slots),
+    ];
+    for (name, check) in db_checks
+        .into_iter()
+        .chain(plan.checks.cdc_proof.as_ref().map(|c| ("CDC proof", c)))
+    {
+        println!("  {name:<18} {:<5} {}", mark(check.status), check.message);
+        for f in check.findings.iter().take(10) {
+            println!(
+                "      {} {}{}",
+                f.kind,
+                f.object,
+                f.detail
+                    .as_ref()
+                    .map(|d| format!(": {d}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    println!();
+    println!(
+        "  {:<24} {:<10} {:>12} {:>12}  findings",
+        "table", "status", "source rows", "target rows"
+    );
+    for t in &tables.tables {
+        let rows = |v: Option<i64>| v.map_or_else(|| "-".to_owned(), |n| n.to_string());
+        let failing: Vec<String> = t
+            .checks
+            .iter()
+            .filter(|(_, c)| {
+                matches!(
+                    c.status,
+                    CheckStatus::Fail | CheckStatus::Error | CheckStatus::Warn
+                )
+            })
+            .map(|(n, c)| format!("{n}: {}", c.message))
+            .collect();
+        println!(
+            "  {:<24} {:<10} {:>12} {:>12}  {}",
+            t.table,
+            t.status.as_str().to_uppercase(),
+            rows(t.source_rows),
+            rows(t.target_rows),
+            failing.join("; ")
+        );
+        for (_, check) in t.checks.iter() {
+            for f in &check.findings {
+                let sides = match (&f.source, &f.target) {
+                    (None, None) => String::new(),
+                    (s, t) => format!(
+                        " (source: {}, target: {})",
+                        s.as_deref().unwrap_or("-"),
+                        t.as_deref().unwrap_or("-")
+                    ),
+                };
+                println!(
+                    "      {} {}{}{}",
+                    f.kind,
+                    f.object,
+                    sides,
+                    f.detail
+                        .as_ref()
+                        .map(|d| format!(": {d}"))
+                        .unwrap_or_default()
+                );
+            }
+        }
+        for d in &t.differences.sample {
+            let key = d
+                .key
+                .as_ref()
+                .map_or_else(|| "(row)".to_owned(), |k| k.join(", "));
+            let cols: Vec<String> = d
+                .columns
+                .iter()
+                .map(|c| {
+                    let tag = if c.kind == "value" {
+                        String::new()
+                    } else {
+                        format!(" [{}]", c.kind)
+                    };
+                    format!(
+                        "{}{tag}: {} -> {}",
+                        c.column,
+                        show(&c.source),
+                        show(&c.target)
+                    )
+                })
+                .collect();
+            println!("      {} key ({key}) {}", d.kind, cols.join("; "));
+        }
+        if let Some(e) = &t.error {
+            println!("      error: {e}");
+        }
+    }
+    let different = tables
+        .tables
+        .iter()
+        .filter(|t| t.status != Status::Identical)
+        .count();
+    let verdict = plan.status.worst(tables.status);
+    println!();
+    println!(
+        "verdict: {} ({} of {} tables not identical; {} rows compared in {:.2} s)",
+        verdict.as_str().to_uppercase(),
+        different,
+        tables.tables.len(),
+        tables.rows_compared,
+        plan.seconds + tables.seconds
+    );
+}
+
+fn show(v: &Option<String>) -> String {
+    match v {
+        None => "NULL".to_owned(),
+        Some(s) => format!("{s:?}"),
+    }
+}

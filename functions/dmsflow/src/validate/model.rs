@@ -1,0 +1,304 @@
+//! Result documents of the validator (see docs/contracts.md).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Identical,
+    Different,
+    Error,
+}
+
+impl Status {
+    /// The worse of two statuses (error > different > identical).
+    pub fn worst(self, other: Status) -> Status {
+        use Status::*;
+        match (self, other) {
+            (Error, _) | (_, Error) => Error,
+            (Different, _) | (_, Different) => Different,
+            _ => Identical,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Identical => "identical",
+            Status::Different => "different",
+            Status::Error => "error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckStatus {
+    Pass,
+    Warn,
+    Fail,
+    Error,
+    Skipped,
+}
+
+/// One check's outcome: a status, one human sentence, and structured findings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    pub status: CheckStatus,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
+}
+
+impl Check {
+    pub fn pass(message: impl Into<String>) -> Check {
+        Check {
+            status: CheckStatus::Pass,
+            message: message.into(),
+            findings: Vec::new(),
+        }
+    }
+
+    pub fn skipped(message: impl Into<String>) -> Check {
+        Check {
+            status: CheckStatus::Skipped,
+            message: message.into(),
+            findings: Vec::new(),
+        }
+    }
+
+    pub fn error(message: impl Into<String>) -> Check {
+        Check {
+            status: CheckStatus::Error,
+            message: message.into(),
+            findings: Vec::new(),
+        }
+    }
+
+    /// Pass when there are no findings, else `status_if_any`.
+    pub fn from_findings(
+        findings: Vec<Finding>,
+        status_if_any: CheckStatus,
+        ok: &str,
+        what: &str,
+    ) -> Check {
+        if findings.is_empty() {
+            Check::pass(ok)
+        } else {
+            Check {
+                status: status_if_any,
+                message: format!("{} {what}", findings.len()),
+                findings,
+            }
+        }
+    }
+
+    pub fn table_status(&self) -> Status {
+        match self.status {
+            CheckStatus::Pass | CheckStatus::Warn | CheckStatus::Skipped => Status::Identical,
+            CheckStatus::Fail => Status::Different,
+            CheckStatus::Error => Status::Error,
+        }
+    }
+}
+
+/// A named problem: which object, what is wrong, and the two sides.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// `missing` (on the target), `extra` (on the target), `different`,
+    /// `truncated`, `behind`, `inactive`, …
+    pub kind: String,
+    pub object: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl Finding {
+    pub fn new(kind: &str, object: impl Into<String>) -> Finding {
+        Finding {
+            kind: kind.to_owned(),
+            object: object.into(),
+            source: None,
+            target: None,
+            detail: None,
+        }
+    }
+
+    pub fn sides(mut self, source: Option<String>, target: Option<String>) -> Finding {
+        self.source = source;
+        self.target = target;
+        self
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Finding {
+        self.detail = Some(detail.into());
+        self
+    }
+}
+
+/// The per-table checks, in the order a person reads them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableChecks {
+    pub columns: Check,
+    pub constraints: Check,
+    pub indexes: Check,
+    pub sequences: Check,
+    pub row_count: Check,
+    pub checksum: Check,
+    pub lob_lengths: Check,
+}
+
+impl TableChecks {
+    pub fn all_skipped(reason: &str) -> TableChecks {
+        TableChecks {
+            columns: Check::skipped(reason),
+            constraints: Check::skipped(reason),
+            indexes: Check::skipped(reason),
+            sequences: Check::skipped(reason),
+            row_count: Check::skipped(reason),
+            checksum: Check::skipped(reason),
+            lob_lengths: Check::skipped(reason),
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &Check)> {
+        [
+            ("columns", &self.columns),
+            ("constraints", &self.constraints),
+            ("indexes", &self.indexes),
+            ("sequences", &self.sequences),
+            ("row_count", &self.row_count),
+            ("checksum", &self.checksum),
+            ("lob_lengths", &self.lob_lengths),
+        ]
+        .into_iter()
+    }
+
+    pub fn status(&self) -> Status {
+        self.iter()
+            .map(|(_, c)| c.table_status())
+            .fold(Status::Identical, Status::worst)
+    }
+}
+
+/// One column that differs in one row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnDiff {
+    pub column: String,
+    /// The values as PostgreSQL renders them (`NULL` is JSON null); long values
+    /// are shortened with their length; masked columns read `***`.
+    pub source: Option<String>,
+    pub target: Option<String>,
+    /// `value`, or `truncated` when the target holds a prefix of the source.
+    pub kind: String,
+}
+
+/// One row that differs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RowDiff {
+    /// Primary-key values as text; `None` for tables without a primary key.
+    pub key: Option<Vec<String>>,
+    /// `missing` (on the target), `extra` (on the target), `changed`,
+    /// `duplicate` (a row present a different number of times; key-less tables).
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<ColumnDiff>,
+    /// For key-less tables: how many times the row is on each side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_count: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_count: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Differences {
+    /// Every differing row found (the sample may be shorter).
+    pub count: u64,
+    pub sample: Vec<RowDiff>,
+}
+
+/// A slice of a large table, for fan-out across invocations: a range of the
+/// leading primary-key column, `[lower, upper)`, open where `None`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChunkSpec {
+    pub index: u32,
+    pub count: u32,
+    pub key_column: String,
+    #[serde(default)]
+    pub lower: Option<i64>,
+    #[serde(default)]
+    pub upper: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableResult {
+    pub table: String,
+    pub chunk: Option<ChunkSpec>,
+    pub status: Status,
+    pub source_rows: Option<i64>,
+    pub target_rows: Option<i64>,
+    pub checks: TableChecks,
+    pub differences: Differences,
+    /// Re-checks made because chunks differed (rows in flight during CDC).
+    pub rechecks: u32,
+    /// Chunks that differed at first and matched on a re-check.
+    pub settled_chunks: u32,
+    /// Why the table could not be fully compared.
+    pub error: Option<String>,
+    pub seconds: f64,
+}
+
+/// Result of `validate-tables` for a set of tables.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TablesResult {
+    pub status: Status,
+    pub schema: String,
+    pub tables: Vec<TableResult>,
+    pub rows_compared: i64,
+    pub seconds: f64,
+}
+
+/// Database-level checks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanChecks {
+    pub table_set: Check,
+    pub enums: Check,
+    pub replication_slots: Check,
+    pub cdc_proof: Option<Check>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkItem {
+    pub action: String,
+    pub table: String,
+    pub chunk: Option<ChunkSpec>,
+}
+
+/// Result of `validate-tables {"action":"plan"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanResult {
+    pub status: Status,
+    pub schema: String,
+    pub checks: PlanChecks,
+    pub work: Vec<WorkItem>,
+    pub source_rows_estimate: i64,
+    pub seconds: f64,
+}
+
+impl PlanChecks {
+    pub fn status(&self) -> Status {
+        let mut s = self
+            .table_set
+            .table_status()
+            .worst(self.enums.table_status());
+        s = s.worst(self.replication_slots.table_status());
+        if let Some(c) = &self.cdc_proof {
+            s = s.worst(c.table_status());
+        }
+        s
+    }
+}

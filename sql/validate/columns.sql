@@ -1,0 +1,26 @@
+-- Columns of every table of a schema ($1), in column order. `base_type` is the
+-- type behind domains; `type_kind` is pg_type.typtype of it (b base, e enum,
+-- c composite, r range, m multirange); `deterministic` is false for
+-- nondeterministic collations.
+SELECT c.relname::text                                   AS table_name,
+       a.attnum::int4                                    AS position,
+       a.attname::text                                   AS column_name,
+       format_type(a.atttypid, a.atttypmod)              AS data_type,
+       coalesce(bt.typname, t.typname)::text             AS base_type,
+       coalesce(bt.typtype, t.typtype)::text             AS type_kind,
+       (coalesce(bt.typcategory, t.typcategory) = 'A')   AS is_array,
+       a.attnotnull                                      AS not_null,
+       pg_get_expr(d.adbin, d.adrelid, true)             AS default_expr,
+       a.attidentity::text                               AS identity,
+       a.attgenerated::text                              AS generated,
+       coll.collname::text                               AS collation,
+       coalesce(coll.collisdeterministic, true)          AS deterministic
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+JOIN pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_type bt ON t.typtype = 'd' AND bt.oid = t.typbasetype
+LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+LEFT JOIN pg_collation coll ON coll.oid = a.attcollation AND a.attcollation <> 0
+WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+ORDER BY c.relname, a.attnum;

@@ -1,0 +1,16 @@
+-- Constraints of every table of a schema ($1): primary keys, unique, foreign
+-- keys, CHECK, exclusion. `key_columns` lists the constrained columns in order.
+SELECT c.relname::text                                 AS table_name,
+       con.conname::text                               AS name,
+       con.contype::text                               AS kind,
+       pg_get_constraintdef(con.oid, true)             AS definition,
+       con.convalidated                                AS validated,
+       coalesce((SELECT array_agg(a.attname::text ORDER BY k.ord)
+                 FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
+                 JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum),
+                '{}')                                  AS key_columns
+FROM pg_constraint con
+JOIN pg_class c ON c.oid = con.conrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND con.contype IN ('p', 'u', 'f', 'c', 'x')
+ORDER BY c.relname, con.conname;

@@ -1,0 +1,15 @@
+-- Indexes of every table of a schema ($1). The definition is rendered with the
+-- schema name stripped so source and target compare even if schemas differ.
+SELECT c.relname::text                                          AS table_name,
+       i.relname::text                                          AS name,
+       replace(pg_get_indexdef(x.indexrelid),
+               ' ON ' || quote_ident(n.nspname) || '.', ' ON ')  AS definition,
+       x.indisprimary                                           AS is_primary,
+       x.indisunique                                            AS is_unique,
+       x.indisvalid                                             AS is_valid
+FROM pg_index x
+JOIN pg_class c ON c.oid = x.indrelid
+JOIN pg_class i ON i.oid = x.indexrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')
+ORDER BY c.relname, i.relname;

@@ -1,0 +1,13 @@
+-- Ordinary and partitioned tables of a schema ($1), with size estimates.
+SELECT c.oid::int8                                   AS oid,
+       c.relname::text                               AS table_name,
+       c.relkind::text                               AS kind,
+       greatest(c.reltuples, 0)::float8              AS row_estimate,
+       (pg_relation_size(c.oid) / current_setting('block_size')::int8) AS blocks,
+       has_table_privilege(c.oid, 'SELECT')          AS can_select
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1
+  AND c.relkind IN ('r', 'p')
+  AND NOT c.relispartition
+ORDER BY c.relname;
