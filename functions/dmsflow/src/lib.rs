@@ -6,11 +6,13 @@
 //! credentials, the migration engine trait for DMS / logical replication.
 
 pub mod aws;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod events;
 pub mod handlers;
+pub mod report;
 pub mod sample;
 pub mod secrets;
 pub mod seed;

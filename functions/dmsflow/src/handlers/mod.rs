@@ -2,6 +2,7 @@
 //! the ports so tests can run them against real databases and a moto-backed
 //! or in-memory secret store.
 
+pub mod report;
 pub mod seed;
 pub mod validate;
 

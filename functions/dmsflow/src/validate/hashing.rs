@@ -4,9 +4,9 @@
 //!
 //! - Columns whose native hash is exact and the same in every database (ints,
 //!   bool, date, time, timestamp[tz], uuid, bytea, text with a deterministic
-//!   collation) go in as they are — no text conversion, which is where the time
-//!   goes. Everything else is cast to text inside the row: numeric (1.0 and
-//!   1.00 hash alike natively), float (−0 and 0), jsonb (number scale), enums
+//!   collation, numeric with a typmod) go in as they are — no text conversion,
+//!   which is where the time goes. Everything else is cast to text inside the
+//!   row: unconstrained numeric (1.0 and 1.00 hash alike natively), float (−0 and 0), jsonb (number scale), enums
 //!   and arrays/composites (hashed through type OIDs that differ between
 //!   databases), interval ('1 day' = '24 hours'), and types with no hash at all.
 //!   A column whose type differs between the sides is cast to text on both.
@@ -70,6 +70,11 @@ pub fn column_mode(source: &Column, target: &Column) -> ColumnMode {
         }
     } else if NATIVE_HASH_TYPES.contains(&base) {
         ColumnMode::Native
+    } else if base == "numeric" && source.data_type.starts_with("numeric(") {
+        // A typmod fixes the scale of every stored value (1.5 is stored as
+        // 1.50), so the scale-blind numeric hash is exact here; unconstrained
+        // numeric keeps its text form (1.0 and 1.00 would hash alike).
+        ColumnMode::Native
     } else {
         ColumnMode::Text
     }
@@ -128,7 +133,11 @@ mod tests {
         let int = col("bigint", "int8", "b");
         assert_eq!(column_mode(&int, &int), ColumnMode::Native);
         let num = col("numeric(12,2)", "numeric", "b");
-        assert_eq!(column_mode(&num, &num), ColumnMode::Text);
+        assert_eq!(
+            column_mode(&num, &num),
+            ColumnMode::Native,
+            "typmod fixes the scale"
+        );
         let num_free = col("numeric", "numeric", "b");
         assert_eq!(column_mode(&num, &num_free), ColumnMode::Text);
         let int4 = col("integer", "int4", "b");

@@ -1,0 +1,618 @@
+//! `report`: one document from everything the pipeline gathered — verdict,
+//! per-table results, database checks, migration progress, CDC proof, timings,
+//! the cause of any failure — written as JSON and Markdown (S3 or a local
+//! directory), CloudWatch metrics in Embedded Metric Format on stdout, and an
+//! optional SNS notification.
+
+pub mod markdown;
+pub mod sinks;
+
+use crate::error::{Classify, ErrorType};
+use crate::seed::{ChangesResult, LoadResult};
+use crate::validate::model::{
+    Check, CheckStatus, Differences, PlanResult, Status, TableChecks, TableResult, TablesResult,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// What the state machine hands the report (docs/contracts.md). Everything
+/// but `mode` is optional: a failed execution reports what it got so far.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportEvent {
+    pub mode: String,
+    #[serde(default)]
+    pub execution: Option<String>,
+    #[serde(default)]
+    pub started_at: Option<String>,
+    #[serde(default)]
+    pub config: Option<Value>,
+    #[serde(default)]
+    pub seed: Option<SeedSection>,
+    /// start-task's result.
+    #[serde(default)]
+    pub migration: Option<Value>,
+    /// The last poll-task progress document.
+    #[serde(default)]
+    pub progress: Option<Value>,
+    #[serde(default)]
+    pub cdc: Option<CdcSection>,
+    /// start-task sync-sequences result.
+    #[serde(default)]
+    pub sequences: Option<Value>,
+    #[serde(default)]
+    pub validation: Option<ValidationSection>,
+    /// A Step Functions Catch: `{"Error": "...", "Cause": "..."}`.
+    #[serde(default)]
+    pub error: Option<ExecutionError>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedSection {
+    #[serde(default)]
+    pub load: Option<LoadResult>,
+    #[serde(default)]
+    pub schema: Option<Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CdcSection {
+    #[serde(default)]
+    pub changes: Option<ChangesResult>,
+    #[serde(default)]
+    pub progress: Option<Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidationSection {
+    #[serde(default)]
+    pub plan: Option<PlanResult>,
+    #[serde(default)]
+    pub results: Vec<TablesResult>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct ExecutionError {
+    #[serde(rename = "Error")]
+    pub error: String,
+    #[serde(rename = "Cause", default)]
+    pub cause: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Identical,
+    Different,
+    Failed,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Identical => "identical",
+            Verdict::Different => "different",
+            Verdict::Failed => "failed",
+        }
+    }
+}
+
+/// The report document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub verdict: Verdict,
+    pub summary: String,
+    pub mode: String,
+    pub execution: String,
+    pub generated_at: String,
+    pub started_at: Option<String>,
+    pub tables_validated: usize,
+    pub tables_identical: usize,
+    pub tables_different: usize,
+    pub tables_error: usize,
+    pub rows_compared: i64,
+    pub differences: u64,
+    pub tables: Vec<TableResult>,
+    pub database_checks: Option<crate::validate::model::PlanChecks>,
+    pub migration: Option<MigrationSummary>,
+    pub cdc: Option<CdcSummary>,
+    pub sequences: Option<Value>,
+    pub seed: Option<SeedSection>,
+    pub validation_seconds: f64,
+    pub failure: Option<ExecutionError>,
+    /// Where the documents were written.
+    pub locations: BTreeMap<String, String>,
+}
+
+/// The migration's last known state, from poll-task's progress document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MigrationSummary {
+    pub engine: Option<String>,
+    pub phase: Option<String>,
+    pub full_load_percent: Option<f64>,
+    pub cdc_lag_seconds: Option<f64>,
+    pub cdc_lag_bytes: Option<i64>,
+    pub last_error: Option<String>,
+    pub outcome: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CdcSummary {
+    pub seed: Option<u64>,
+    pub applied: Option<u64>,
+    pub inserted: Option<u64>,
+    pub updated: Option<u64>,
+    pub deleted: Option<u64>,
+    pub source_lsn: Option<String>,
+    pub proof: Option<Check>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("writing {location}")]
+    Write {
+        location: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("publishing to {topic}")]
+    Notify {
+        topic: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+impl Classify for ReportError {
+    fn error_type(&self) -> ErrorType {
+        ErrorType::ReportError
+    }
+}
+
+fn str_field(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+/// Results of chunks of one table merged into one table result.
+fn merge_chunks(mut parts: Vec<TableResult>) -> TableResult {
+    parts.sort_by_key(|p| p.chunk.as_ref().map_or(0, |c| c.index));
+    if parts.len() == 1 {
+        let mut only = parts.remove(0);
+        only.chunk = None;
+        return only;
+    }
+    let first = parts[0].clone();
+    let status = parts
+        .iter()
+        .map(|p| p.status)
+        .fold(Status::Identical, Status::worst);
+    let sum = |f: fn(&TableResult) -> Option<i64>| -> Option<i64> {
+        parts
+            .iter()
+            .map(f)
+            .try_fold(0i64, |acc, v| v.map(|x| acc + x))
+    };
+    let mut sample = Vec::new();
+    for p in &parts {
+        sample.extend(p.differences.sample.iter().cloned());
+    }
+    sample.truncate(100);
+    // Schema checks come from chunk 0; data checks: the worst chunk's.
+    let worst = |pick: fn(&TableChecks) -> &Check| -> Check {
+        let rank = |c: &Check| match c.status {
+            CheckStatus::Error => 4,
+            CheckStatus::Fail => 3,
+            CheckStatus::Warn => 2,
+            CheckStatus::Pass => 1,
+            CheckStatus::Skipped => 0,
+        };
+        parts
+            .iter()
+            .map(|p| pick(&p.checks))
+            .max_by_key(|c| rank(c))
+            .cloned()
+            .unwrap_or_else(|| Check::skipped("no chunks"))
+    };
+    let (source_rows, target_rows) = (sum(|p| p.source_rows), sum(|p| p.target_rows));
+    let mut row_count = worst(|c| &c.row_count);
+    if let (Some(s), Some(t)) = (source_rows, target_rows) {
+        if row_count.status == CheckStatus::Pass {
+            row_count.message = format!("{s} rows on both sides ({} chunks)", parts.len());
+        } else if row_count.status == CheckStatus::Fail {
+            row_count.message = format!("{s} rows on the source, {t} on the target");
+        }
+    }
+    TableResult {
+        table: first.table.clone(),
+        chunk: None,
+        status,
+        source_rows,
+        target_rows,
+        checks: TableChecks {
+            columns: first.checks.columns.clone(),
+            constraints: first.checks.constraints.clone(),
+            indexes: first.checks.indexes.clone(),
+            sequences: first.checks.sequences.clone(),
+            row_count,
+            checksum: worst(|c| &c.checksum),
+            lob_lengths: worst(|c| &c.lob_lengths),
+        },
+        differences: Differences {
+            count: parts.iter().map(|p| p.differences.count).sum(),
+            sample,
+        },
+        rechecks: parts.iter().map(|p| p.rechecks).max().unwrap_or(0),
+        settled_chunks: parts.iter().map(|p| p.settled_chunks).sum(),
+        error: parts.iter().find_map(|p| p.error.clone()),
+        seconds: parts.iter().map(|p| p.seconds).sum(),
+    }
+}
+
+/// Build the report (pure: no I/O).
+pub fn build(event: &ReportEvent, now: &str) -> Report {
+    let execution = event
+        .execution
+        .clone()
+        .unwrap_or_else(|| format!("local-{now}"));
+    let mut by_table: BTreeMap<String, Vec<TableResult>> = BTreeMap::new();
+    let mut validation_seconds = 0.0;
+    let plan = event.validation.as_ref().and_then(|v| v.plan.clone());
+    if let Some(v) = &event.validation {
+        for r in &v.results {
+            validation_seconds += r.seconds;
+            for t in &r.tables {
+                by_table.entry(t.table.clone()).or_default().push(t.clone());
+            }
+        }
+    }
+    if let Some(p) = &plan {
+        validation_seconds += p.seconds;
+    }
+    let tables: Vec<TableResult> = by_table.into_values().map(merge_chunks).collect();
+    let count = |s: Status| tables.iter().filter(|t| t.status == s).count();
+    let (identical, different, errored) = (
+        count(Status::Identical),
+        count(Status::Different),
+        count(Status::Error),
+    );
+    let rows_compared: i64 = tables
+        .iter()
+        .map(|t| t.source_rows.unwrap_or(0).max(t.target_rows.unwrap_or(0)))
+        .sum();
+    let differences: u64 = tables.iter().map(|t| t.differences.count).sum();
+
+    let migration = event.progress.as_ref().map(|p| MigrationSummary {
+        engine: str_field(p, "engine"),
+        phase: str_field(p, "phase"),
+        full_load_percent: p.get("full_load_percent").and_then(Value::as_f64),
+        cdc_lag_seconds: p.get("cdc_lag_seconds").and_then(Value::as_f64),
+        cdc_lag_bytes: p.get("cdc_lag_bytes").and_then(Value::as_i64),
+        last_error: str_field(p, "last_error"),
+        outcome: event
+            .migration
+            .as_ref()
+            .and_then(|m| str_field(m, "outcome")),
+    });
+    let cdc = event.cdc.as_ref().map(|c| CdcSummary {
+        seed: c.changes.as_ref().map(|x| x.seed),
+        applied: c.changes.as_ref().map(|x| x.applied),
+        inserted: c.changes.as_ref().map(|x| x.inserted),
+        updated: c.changes.as_ref().map(|x| x.updated),
+        deleted: c.changes.as_ref().map(|x| x.deleted),
+        source_lsn: c.changes.as_ref().map(|x| x.source_lsn.clone()),
+        proof: plan.as_ref().and_then(|p| p.checks.cdc_proof.clone()),
+    });
+
+    let plan_status = plan.as_ref().map_or(Status::Identical, |p| p.status);
+    let verdict = if event.error.is_some() || errored > 0 || plan_status == Status::Error {
+        Verdict::Failed
+    } else if tables.is_empty() {
+        // Nothing was compared: never "identical" by default.
+        Verdict::Failed
+    } else if different > 0 || plan_status == Status::Different {
+        Verdict::Different
+    } else {
+        Verdict::Identical
+    };
+    let summary = match (&verdict, &event.error) {
+        (Verdict::Failed, Some(e)) => format!(
+            "FAILED: {}{}",
+            e.error,
+            e.cause
+                .as_deref()
+                .map(|c| format!(": {}", short_cause(c)))
+                .unwrap_or_default()
+        ),
+        (Verdict::Failed, None) if tables.is_empty() => "FAILED: no table was validated".to_owned(),
+        _ => {
+            let mut s = format!(
+                "{}: {identical} of {} tables identical, {different} different, {errored} could not be compared; {rows_compared} rows compared, {differences} differing rows",
+                verdict.as_str().to_uppercase(),
+                tables.len()
+            );
+            if let Some(proof) = cdc.as_ref().and_then(|c| c.proof.as_ref()) {
+                s.push_str(&format!("; CDC proof: {}", proof.message));
+            }
+            s
+        }
+    };
+    Report {
+        verdict,
+        summary,
+        mode: event.mode.clone(),
+        execution,
+        generated_at: now.to_owned(),
+        started_at: event.started_at.clone(),
+        tables_validated: tables.len(),
+        tables_identical: identical,
+        tables_different: different,
+        tables_error: errored,
+        rows_compared,
+        differences,
+        tables,
+        database_checks: plan.map(|p| p.checks),
+        migration,
+        cdc,
+        sequences: event.sequences.clone(),
+        seed: event.seed.clone(),
+        validation_seconds,
+        failure: event.error.clone(),
+        locations: BTreeMap::new(),
+    }
+}
+
+/// A Step Functions `Cause` is often a JSON document from the failed Lambda:
+/// show its `errorMessage`.
+fn short_cause(cause: &str) -> String {
+    serde_json::from_str::<Value>(cause)
+        .ok()
+        .and_then(|v| {
+            v.get("errorMessage")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| cause.to_owned())
+}
+
+/// The CloudWatch Embedded Metric Format line for this report.
+pub fn emf_line(report: &Report, namespace: &str, timestamp_ms: i64) -> Value {
+    let lag = report.migration.as_ref().and_then(|m| m.cdc_lag_seconds);
+    let mut metrics = vec![
+        serde_json::json!({"Name": "TablesValidated", "Unit": "Count"}),
+        serde_json::json!({"Name": "TablesDifferent", "Unit": "Count"}),
+        serde_json::json!({"Name": "TablesError", "Unit": "Count"}),
+        serde_json::json!({"Name": "RowsCompared", "Unit": "Count"}),
+        serde_json::json!({"Name": "Differences", "Unit": "Count"}),
+        serde_json::json!({"Name": "Identical", "Unit": "Count"}),
+    ];
+    let mut doc = serde_json::json!({
+        "Mode": report.mode,
+        "Verdict": report.verdict.as_str(),
+        "Execution": report.execution,
+        "TablesValidated": report.tables_validated,
+        "TablesDifferent": report.tables_different,
+        "TablesError": report.tables_error,
+        "RowsCompared": report.rows_compared,
+        "Differences": report.differences,
+        "Identical": u8::from(report.verdict == Verdict::Identical),
+    });
+    if let Some(lag) = lag {
+        metrics.push(serde_json::json!({"Name": "CdcLagSeconds", "Unit": "Seconds"}));
+        doc["CdcLagSeconds"] = serde_json::json!(lag);
+    }
+    doc["_aws"] = serde_json::json!({
+        "Timestamp": timestamp_ms,
+        "CloudWatchMetrics": [{
+            "Namespace": namespace,
+            "Dimensions": [["Mode"]],
+            "Metrics": metrics,
+        }],
+    });
+    doc
+}
+
+/// Safe object/file name for an execution name.
+pub fn file_stem(execution: &str) -> String {
+    let cleaned: String = execution
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let trimmed = cleaned.trim_matches('.');
+    if trimmed.is_empty() {
+        "report".to_owned()
+    } else {
+        trimmed.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::model::{ChunkSpec, RowDiff};
+    use serde_json::json;
+
+    fn table(name: &str, status: Status, rows: i64, diffs: u64, chunk: Option<u32>) -> TableResult {
+        let check = match status {
+            Status::Identical => Check::pass("ok"),
+            Status::Different => Check {
+                status: CheckStatus::Fail,
+                message: "differs".into(),
+                findings: vec![],
+            },
+            Status::Error => Check::error("lost connection"),
+        };
+        TableResult {
+            table: name.into(),
+            chunk: chunk.map(|i| ChunkSpec {
+                index: i,
+                count: 2,
+                key_column: "id".into(),
+                lower: None,
+                upper: None,
+            }),
+            status,
+            source_rows: Some(rows),
+            target_rows: Some(rows),
+            checks: TableChecks {
+                columns: Check::pass("ok"),
+                constraints: Check::pass("ok"),
+                indexes: Check::pass("ok"),
+                sequences: Check::pass("ok"),
+                row_count: Check::pass("ok"),
+                checksum: check,
+                lob_lengths: Check::pass("ok"),
+            },
+            differences: Differences {
+                count: diffs,
+                sample: (0..diffs)
+                    .map(|i| RowDiff {
+                        key: Some(vec![i.to_string()]),
+                        kind: "changed".into(),
+                        columns: vec![],
+                        source_count: None,
+                        target_count: None,
+                    })
+                    .collect(),
+            },
+            rechecks: 0,
+            settled_chunks: 0,
+            error: (status == Status::Error).then(|| "lost connection".to_owned()),
+            seconds: 0.1,
+        }
+    }
+
+    fn event(tables: Vec<TableResult>, error: Option<ExecutionError>) -> ReportEvent {
+        ReportEvent {
+            mode: "migrate".into(),
+            execution: Some("exec-1".into()),
+            validation: Some(ValidationSection {
+                plan: None,
+                results: vec![TablesResult {
+                    status: Status::Identical,
+                    schema: "shop".into(),
+                    tables,
+                    rows_compared: 0,
+                    seconds: 1.0,
+                }],
+            }),
+            error,
+            ..ReportEvent::default()
+        }
+    }
+
+    #[test]
+    fn verdicts() {
+        let r = build(
+            &event(vec![table("a", Status::Identical, 10, 0, None)], None),
+            "now",
+        );
+        assert_eq!(r.verdict, Verdict::Identical);
+        let r = build(
+            &event(
+                vec![
+                    table("a", Status::Identical, 10, 0, None),
+                    table("b", Status::Different, 5, 2, None),
+                ],
+                None,
+            ),
+            "now",
+        );
+        assert_eq!(
+            (r.verdict, r.tables_different, r.differences),
+            (Verdict::Different, 1, 2)
+        );
+        let r = build(
+            &event(vec![table("a", Status::Error, 10, 0, None)], None),
+            "now",
+        );
+        assert_eq!(r.verdict, Verdict::Failed);
+        let err = ExecutionError {
+            error: "MigrationFailed".into(),
+            cause: Some(
+                r#"{"errorType":"MigrationFailed","errorMessage":"task failed: disk full"}"#.into(),
+            ),
+        };
+        let r = build(&event(vec![], Some(err)), "now");
+        assert_eq!(r.verdict, Verdict::Failed);
+        assert!(
+            r.summary.contains("task failed: disk full"),
+            "{}",
+            r.summary
+        );
+        // Nothing validated is never identical.
+        let r = build(
+            &ReportEvent {
+                mode: "validate".into(),
+                ..ReportEvent::default()
+            },
+            "now",
+        );
+        assert_eq!(r.verdict, Verdict::Failed);
+    }
+
+    #[test]
+    fn chunks_of_a_table_merge() {
+        let parts = vec![
+            table("big", Status::Identical, 100, 0, Some(0)),
+            table("big", Status::Different, 50, 3, Some(1)),
+        ];
+        let r = build(&event(parts, None), "now");
+        assert_eq!(r.tables.len(), 1);
+        let t = &r.tables[0];
+        assert_eq!(
+            (t.status, t.source_rows, t.differences.count),
+            (Status::Different, Some(150), 3)
+        );
+        assert_eq!(t.checks.checksum.status, CheckStatus::Fail);
+    }
+
+    #[test]
+    fn emf_document_declares_its_metrics() {
+        let r = build(
+            &event(vec![table("a", Status::Different, 10, 1, None)], None),
+            "now",
+        );
+        let doc = emf_line(&r, "dmsflow", 1_700_000_000_000);
+        let declared: Vec<&str> = doc["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["Name"].as_str().unwrap())
+            .collect();
+        for name in &declared {
+            assert!(doc.get(*name).is_some(), "metric {name} has a value");
+        }
+        assert_eq!(doc["TablesDifferent"], json!(1));
+        assert_eq!(doc["_aws"]["CloudWatchMetrics"][0]["Namespace"], "dmsflow");
+        assert_eq!(doc["Mode"], "migrate");
+    }
+
+    #[test]
+    fn event_parsing_is_strict() {
+        let err =
+            crate::events::parse_event::<ReportEvent>(json!({"mode": "migrate", "validaton": {}}))
+                .unwrap_err();
+        assert!(err.to_string().contains("validaton"), "{err}");
+        let ok: ReportEvent = crate::events::parse_event(
+            json!({"mode": "validate", "error": {"Error": "States.Timeout", "Cause": "x"}}),
+        )
+        .unwrap();
+        assert_eq!(ok.error.unwrap().error, "States.Timeout");
+    }
+
+    #[test]
+    fn file_stems_are_safe() {
+        assert_eq!(file_stem("exec/../1 2"), "exec_.._1_2");
+        assert_eq!(file_stem(".."), "report");
+    }
+}
