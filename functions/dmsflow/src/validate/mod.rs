@@ -70,7 +70,7 @@ impl Default for ValidateOptions {
             chunk_rows: 100_000,
             rechecks: 3,
             settle: Duration::from_secs(5),
-            max_diffs: 100,
+            max_diffs: 20,
             mask: ["password", "secret", "token", "ssn", "card_number", "iban"]
                 .iter()
                 .map(|s| (*s).to_owned())
