@@ -2,6 +2,7 @@
 //! replication, validate any two PostgreSQL databases.
 
 mod common;
+mod replicate_cmd;
 mod seed_cmd;
 mod validate_cmd;
 
@@ -23,6 +24,8 @@ struct Cli {
 enum Command {
     /// Load the sample e-commerce data, create its schema, or apply a CDC burst.
     Seed(seed_cmd::SeedArgs),
+    /// Native logical replication: start, poll, stop, sync-sequences.
+    Replicate(replicate_cmd::ReplicateArgs),
     /// Compare two databases: schema, secondary objects, sequences, every row.
     /// Exit code 0 identical, 1 different, 2 error.
     Validate(validate_cmd::ValidateArgs),
@@ -34,6 +37,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Seed(args) => seed_cmd::run(args).await,
+        Command::Replicate(args) => replicate_cmd::run(args).await,
         Command::Validate(args) => validate_cmd::run(args).await,
     }
 }

@@ -108,7 +108,7 @@ const ENGINE_FUNCTIONS: &[Function] = &[StartTask, PollTask];
 /// Every environment variable dmsflow's functions read.
 pub const ENV_VARS: &[EnvVar] = &[
     EnvVar { name: "SOURCE_SECRET_ARN", functions: DB_FUNCTIONS, default: None,
-        description: "Secrets Manager secret (ARN or name) with the source credentials: RDS-style JSON {username,password[,host,port,dbname]}. start-task/poll-task need it for the native engine only." },
+        description: "Secrets Manager secret (ARN or name) with the source credentials: RDS-style JSON {username,password[,host,port,dbname]}. start-task/poll-task need it for the native engine and for sync-sequences." },
     EnvVar { name: "SOURCE_DB_HOST", functions: DB_FUNCTIONS, default: Some("secret's host"),
         description: "Source host; overrides the secret's (RDS-managed secrets hold only username and password)." },
     EnvVar { name: "SOURCE_DB_PORT", functions: DB_FUNCTIONS, default: Some("secret's port, else 5432"),
@@ -139,6 +139,10 @@ pub const ENV_VARS: &[EnvVar] = &[
         description: "Publication name on the source (native engine)." },
     EnvVar { name: "NATIVE_SUBSCRIPTION", functions: ENGINE_FUNCTIONS, default: Some("dmsflow_sub"),
         description: "Subscription (and replication slot) name on the target (native engine)." },
+    EnvVar { name: "NATIVE_SOURCE_SSLMODE", functions: ENGINE_FUNCTIONS, default: Some("require"),
+        description: "libpq sslmode the target server uses to reach the source (native engine; the subscription's CONNECTION). `verify-full` needs NATIVE_SOURCE_SSLROOTCERT; on RDS the server cannot read a CA file, so `require`." },
+    EnvVar { name: "NATIVE_SOURCE_SSLROOTCERT", functions: ENGINE_FUNCTIONS, default: None,
+        description: "CA file on the target server's filesystem for the subscription's connection (optional; for sslmode verify-ca/verify-full)." },
     EnvVar { name: "IN_SYNC_LAG_SECONDS", functions: &[PollTask], default: Some("5"),
         description: "CDC lag under which poll-task reports `in-sync` (the event may override)." },
     EnvVar { name: "VALIDATE_WORKERS", functions: &[ValidateTables], default: Some("2"),

@@ -9,6 +9,7 @@ pub mod aws;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod engine;
 pub mod error;
 pub mod events;
 pub mod handlers;

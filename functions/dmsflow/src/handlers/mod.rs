@@ -2,8 +2,10 @@
 //! the ports so tests can run them against real databases and a moto-backed
 //! or in-memory secret store.
 
+pub mod poll_task;
 pub mod report;
 pub mod seed;
+pub mod start_task;
 pub mod validate;
 
 /// Serialize a result document (our own types always serialize).

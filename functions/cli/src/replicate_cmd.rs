@@ -1,0 +1,216 @@
+//! `dmsflow replicate`: drive native logical replication (publication on the
+//! source, subscription on the target) from a terminal.
+//! Exit code 0 success, 1 not in sync (`poll --wait-in-sync` timed out or the
+//! migration stopped/failed), 2 error.
+
+use crate::common::{fail, print_json, TlsArgs};
+use clap::{Args, Subcommand};
+use dmsflow::engine::native::{NativeEngine, NativeSettings};
+use dmsflow::engine::sequences::sync_sequences;
+use dmsflow::engine::{MigrationEngine, Phase, Progress, StartRequest};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Args)]
+pub struct ReplicateArgs {
+    #[command(subcommand)]
+    action: Action,
+}
+
+#[derive(Debug, Subcommand)]
+enum Action {
+    /// Create the publication and the subscription (idempotent).
+    Start(StartArgs),
+    /// Print the progress document (JSON); optionally wait for `in-sync`.
+    Poll(PollArgs),
+    /// Drop the subscription, its replication slot and the publication.
+    Stop(Target),
+    /// Set every target sequence of the schema to the source's value.
+    SyncSequences(Target),
+}
+
+#[derive(Debug, Args)]
+struct Target {
+    /// Source database URL (the publisher).
+    #[arg(long, env = "DMSFLOW_SOURCE_URL")]
+    source: String,
+    /// Target database URL (the subscriber).
+    #[arg(long, env = "DMSFLOW_TARGET_URL")]
+    target: String,
+    /// Schema to replicate.
+    #[arg(long, default_value = "shop")]
+    schema: String,
+    /// Publication name on the source.
+    #[arg(long, env = "NATIVE_PUBLICATION", default_value = "dmsflow_pub")]
+    publication: String,
+    /// Subscription name on the target (also the replication slot's name on the source).
+    #[arg(long, env = "NATIVE_SUBSCRIPTION", default_value = "dmsflow_sub")]
+    subscription: String,
+    /// sslmode the target *server* uses to connect to the source.
+    #[arg(long, env = "NATIVE_SOURCE_SSLMODE", default_value = "require")]
+    source_sslmode: String,
+    /// CA file, on the target server's filesystem, for that connection.
+    #[arg(long, env = "NATIVE_SOURCE_SSLROOTCERT")]
+    source_sslrootcert: Option<PathBuf>,
+    #[command(flatten)]
+    tls: TlsArgs,
+}
+
+#[derive(Debug, Args)]
+struct StartArgs {
+    #[command(flatten)]
+    target: Target,
+    /// Connect to both databases and check wal_level before creating anything.
+    #[arg(long)]
+    test_connections: bool,
+}
+
+#[derive(Debug, Args)]
+struct PollArgs {
+    #[command(flatten)]
+    target: Target,
+    /// Lag (seconds) under which the migration counts as in sync.
+    #[arg(long, default_value_t = 5.0)]
+    lag: f64,
+    /// Poll until `in-sync` (progress lines on stderr); exit 1 after this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    wait_in_sync: Option<u64>,
+    /// Seconds between polls while waiting.
+    #[arg(long, default_value_t = 1.0)]
+    interval: f64,
+}
+
+fn engine(t: &Target) -> Result<NativeEngine, ExitCode> {
+    let source = t.tls.spec(&t.source).map_err(fail)?;
+    let target = t.tls.spec(&t.target).map_err(fail)?;
+    let settings = NativeSettings {
+        schema: t.schema.clone(),
+        publication: t.publication.clone(),
+        subscription: t.subscription.clone(),
+        source_sslmode: t.source_sslmode.clone(),
+        source_sslrootcert: t.source_sslrootcert.clone(),
+    };
+    if let Err((field, reason)) = settings.check() {
+        eprintln!("error[InvalidEvent]: --{field}: {reason}");
+        return Err(ExitCode::from(crate::common::EXIT_ERROR));
+    }
+    Ok(NativeEngine::new(source, target, settings))
+}
+
+fn progress_line(p: &Progress, elapsed: Duration) -> String {
+    format!(
+        "[{:>6.1}s] {:<15} {:>5.1}% tables {}/{} loaded, {} loading, {} queued; lag {} s / {} bytes{}",
+        elapsed.as_secs_f64(),
+        p.phase.as_str(),
+        p.full_load_percent,
+        p.tables.loaded,
+        p.tables.total,
+        p.tables.loading,
+        p.tables.queued,
+        p.cdc_lag_seconds
+            .map_or_else(|| "?".to_owned(), |s| format!("{s:.2}")),
+        p.cdc_lag_bytes
+            .map_or_else(|| "?".to_owned(), |b| b.to_string()),
+        p.last_error
+            .as_deref()
+            .map_or_else(String::new, |e| format!("; {e}")),
+    )
+}
+
+pub async fn run(args: ReplicateArgs) -> ExitCode {
+    match args.action {
+        Action::Start(a) => {
+            let engine = match engine(&a.target) {
+                Ok(e) => e,
+                Err(code) => return code,
+            };
+            let req = StartRequest {
+                test_connections: a.test_connections,
+                reload_target: false,
+            };
+            match engine.start(&req).await {
+                Ok(result) => {
+                    eprintln!("{}", result.message);
+                    print_json(&result);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        Action::Stop(t) => {
+            let engine = match engine(&t) {
+                Ok(e) => e,
+                Err(code) => return code,
+            };
+            match engine.stop().await {
+                Ok(result) => {
+                    eprintln!("{}", result.message);
+                    print_json(&result);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        Action::SyncSequences(t) => {
+            let (source, target) = match (t.tls.spec(&t.source), t.tls.spec(&t.target)) {
+                (Ok(s), Ok(t)) => (s, t),
+                (Err(e), _) | (_, Err(e)) => return fail(e),
+            };
+            match sync_sequences(&source, &target, &t.schema).await {
+                Ok(result) => {
+                    print_json(&result);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        Action::Poll(a) => {
+            let engine = match engine(&a.target) {
+                Ok(e) => e,
+                Err(code) => return code,
+            };
+            let lag = if a.lag.is_finite() && a.lag >= 0.0 {
+                a.lag
+            } else {
+                5.0
+            };
+            let started = Instant::now();
+            let Some(wait) = a.wait_in_sync else {
+                return match engine.poll(lag).await {
+                    Ok(p) => {
+                        print_json(&p);
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => fail(e),
+                };
+            };
+            let deadline = started + Duration::from_secs(wait);
+            let interval = Duration::from_secs_f64(a.interval.clamp(0.1, 60.0));
+            loop {
+                let p = match engine.poll(lag).await {
+                    Ok(p) => p,
+                    Err(e) => return fail(e),
+                };
+                eprintln!("{}", progress_line(&p, started.elapsed()));
+                match p.phase {
+                    Phase::InSync => {
+                        print_json(&p);
+                        return ExitCode::SUCCESS;
+                    }
+                    Phase::Failed | Phase::Stopped => {
+                        eprintln!("replication is {}; not waiting", p.phase.as_str());
+                        print_json(&p);
+                        return ExitCode::from(1);
+                    }
+                    _ if Instant::now() >= deadline => {
+                        eprintln!("not in sync after {wait} s");
+                        print_json(&p);
+                        return ExitCode::from(1);
+                    }
+                    _ => tokio::time::sleep(interval).await,
+                }
+            }
+        }
+    }
+}

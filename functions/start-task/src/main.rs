@@ -1,0 +1,26 @@
+//! Lambda `start-task`: start or stop the migration engine chosen by
+//! `MIGRATION_ENGINE`, or sync sequences. Logic: `dmsflow::engine`.
+
+use dmsflow::config::ProcessEnv;
+use dmsflow::engine::dms::DmsClients;
+use dmsflow::engine::setup::{EngineConfig, EngineContext};
+use dmsflow::handlers::start_task::StartTaskService;
+use dmsflow::secrets::SecretsManagerStore;
+use lambda_runtime::{service_fn, LambdaEvent};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let config = EngineConfig::from_env(&ProcessEnv)?;
+    let sdk = dmsflow::aws::sdk_config().await;
+    let context = EngineContext::new(
+        config,
+        SecretsManagerStore::new(&sdk),
+        DmsClients::new(&sdk),
+    );
+    let service = &StartTaskService::new(context);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
+        service.handle(event.payload)
+    }))
+    .await
+}
