@@ -25,6 +25,7 @@ admin() { "$PSQL" -X -q -v ON_ERROR_STOP=1 "$1/postgres" -c "DROP DATABASE IF EX
 now() { date +%s.%N; }
 secs() { python3 -c "print(f'{$2 - $1:.1f}')"; }
 
+export PGOPTIONS="-c client_min_messages=warning"
 S="$src_base/bench_repl" T="$tgt_base/bench_repl" D="$tgt_base/bench_dump"
 SUB=(--source "$S" --target "$T" --publication bench_pub --subscription bench_sub)
 cleanup() { "$DMSFLOW" replicate stop "${SUB[@]}" >/dev/null 2>&1 || true; }
