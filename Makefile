@@ -47,8 +47,8 @@ test-rust: ## unit and integration tests against real PostgreSQL and moto
 	scripts/with-services.sh $(CARGO) test --workspace
 
 # ----------------------------------------------------------------- benchmarks
-.PHONY: bench bench-seed bench-validate
-bench: bench-seed bench-validate ## all benchmarks (print figures; never pass/fail on time)
+.PHONY: bench bench-seed bench-validate bench-replicate
+bench: bench-seed bench-validate bench-replicate ## all benchmarks (print figures; never pass/fail on time)
 
 bench-seed: ## seed scale 1000 vs pgbench -i on the same cluster
 	$(CARGO) build --release --bin dmsflow
@@ -57,3 +57,7 @@ bench-seed: ## seed scale 1000 vs pgbench -i on the same cluster
 bench-validate: ## dmsflow validate vs data-diff checksum vs raw scan, 5M rows (BENCH_VALIDATE_ROWS)
 	$(CARGO) build --release --bin dmsflow
 	scripts/with-services.sh python3 scripts/bench-validate.py
+
+bench-replicate: ## native logical replication full load vs pg_dump | pg_restore, scale 1000
+	$(CARGO) build --release --bin dmsflow
+	scripts/with-services.sh scripts/bench-replicate.sh
