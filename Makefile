@@ -13,6 +13,8 @@ SCALE ?= 1
 MODE ?= migrate
 export CARGO_TERM_COLOR ?= never
 
+include mk/*.mk
+
 .PHONY: help
 help: ## list targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -32,7 +34,7 @@ pg-down: ## stop the clusters and delete their data
 
 # --------------------------------------------------------------------- tests
 .PHONY: test
-test: fmt-check clippy test-rust ## everything CI runs
+test: fmt-check clippy test-rust test-statemachine ## everything CI runs
 
 .PHONY: fmt-check
 fmt-check: ## cargo fmt --check
