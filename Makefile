@@ -21,9 +21,8 @@ help: ## list targets
 
 # ---------------------------------------------------------------- local run
 .PHONY: demo
-demo: ## run the pipeline locally (SCALE=1, MODE=migrate|validate)
-	$(CARGO) build --bin dmsflow
-	scripts/demo.sh --scale $(SCALE) --mode $(MODE)
+demo: ## the whole pipeline locally, no AWS account (SCALE=1, MODE=migrate|validate, CORRUPT=1)
+	scripts/demo.sh --scale $(SCALE) --mode $(MODE) $(if $(filter 1,$(CORRUPT)),--corrupt)
 
 .PHONY: pg-up pg-down
 pg-up: ## start two PostgreSQL clusters on loopback (.local/pg), print their URLs
@@ -34,7 +33,7 @@ pg-down: ## stop the clusters and delete their data
 
 # --------------------------------------------------------------------- tests
 .PHONY: test
-test: fmt-check clippy test-rust test-statemachine ## everything CI runs
+test: fmt-check clippy test-rust test-statemachine test-demo ## everything CI runs
 
 .PHONY: fmt-check
 fmt-check: ## cargo fmt --check
@@ -43,6 +42,10 @@ fmt-check: ## cargo fmt --check
 .PHONY: clippy
 clippy: ## cargo clippy -D warnings (all targets)
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+.PHONY: test-demo
+test-demo: ## the demo end to end: clean run identical, corrupted row reported and FAILED
+	scripts/test-demo.sh
 
 .PHONY: test-rust
 test-rust: ## unit and integration tests against real PostgreSQL and moto
