@@ -39,8 +39,6 @@ pub enum ErrorType {
     AwsTransient,
     /// An AWS API call failed (access denied, validation, not found).
     AwsError,
-    /// The validator could not complete (some tables are `error`).
-    ValidationIncomplete,
     /// The report could not be written or published.
     ReportError,
 }
@@ -62,7 +60,6 @@ impl ErrorType {
         ErrorType::InvalidTaskState,
         ErrorType::AwsTransient,
         ErrorType::AwsError,
-        ErrorType::ValidationIncomplete,
         ErrorType::ReportError,
     ];
 
@@ -83,7 +80,6 @@ impl ErrorType {
             ErrorType::InvalidTaskState => "InvalidTaskState",
             ErrorType::AwsTransient => "AwsTransient",
             ErrorType::AwsError => "AwsError",
-            ErrorType::ValidationIncomplete => "ValidationIncomplete",
             ErrorType::ReportError => "ReportError",
         }
     }
