@@ -1,0 +1,147 @@
+# The five functions: cargo-lambda zips on provided.al2023, in the private
+# subnets, configured only through the environment variables that
+# functions/dmsflow/src/config.rs (ENV_VARS) documents.
+# scripts/check-terraform-env.py checks the names in lambda_environment against
+# that list (make lint-terraform); keep one literal map per function.
+
+locals {
+  source_db = aws_db_instance.this["source"]
+  target_db = aws_db_instance.this["target"]
+
+  # validate-tables: a statement may run at most until a minute before the function times out.
+  validate_statement_timeout = max(30, min(600, var.lambda_sizing["validate-tables"].timeout - 60))
+
+  lambda_environment = {
+    "seed-source" = {
+      SOURCE_SECRET_ARN          = local.source_db.master_user_secret[0].secret_arn
+      SOURCE_DB_HOST             = local.source_db.address
+      SOURCE_DB_PORT             = tostring(local.source_db.port)
+      SOURCE_DB_NAME             = var.database_name
+      TARGET_SECRET_ARN          = local.target_db.master_user_secret[0].secret_arn
+      TARGET_DB_HOST             = local.target_db.address
+      TARGET_DB_PORT             = tostring(local.target_db.port)
+      TARGET_DB_NAME             = var.database_name
+      DB_SCHEMA                  = var.db_schema
+      DB_SSLMODE                 = "verify-full"
+      DB_CONNECT_TIMEOUT_SECONDS = "10"
+    }
+    "start-task" = {
+      SOURCE_SECRET_ARN          = local.source_db.master_user_secret[0].secret_arn
+      SOURCE_DB_HOST             = local.source_db.address
+      SOURCE_DB_PORT             = tostring(local.source_db.port)
+      SOURCE_DB_NAME             = var.database_name
+      TARGET_SECRET_ARN          = local.target_db.master_user_secret[0].secret_arn
+      TARGET_DB_HOST             = local.target_db.address
+      TARGET_DB_PORT             = tostring(local.target_db.port)
+      TARGET_DB_NAME             = var.database_name
+      DB_SCHEMA                  = var.db_schema
+      DB_SSLMODE                 = "verify-full"
+      DB_CONNECT_TIMEOUT_SECONDS = "10"
+      MIGRATION_ENGINE           = var.migration_engine
+      # Empty with the native engine: the functions treat an empty variable as unset.
+      DMS_TASK_ARN          = local.dms_enabled ? aws_dms_replication_task.this[0].replication_task_arn : ""
+      NATIVE_PUBLICATION    = "dmsflow_pub"
+      NATIVE_SUBSCRIPTION   = "dmsflow_sub"
+      NATIVE_SOURCE_SSLMODE = "require" # RDS cannot read a CA file of ours
+    }
+    "poll-task" = {
+      SOURCE_SECRET_ARN          = local.source_db.master_user_secret[0].secret_arn
+      SOURCE_DB_HOST             = local.source_db.address
+      SOURCE_DB_PORT             = tostring(local.source_db.port)
+      SOURCE_DB_NAME             = var.database_name
+      TARGET_SECRET_ARN          = local.target_db.master_user_secret[0].secret_arn
+      TARGET_DB_HOST             = local.target_db.address
+      TARGET_DB_PORT             = tostring(local.target_db.port)
+      TARGET_DB_NAME             = var.database_name
+      DB_SCHEMA                  = var.db_schema
+      DB_SSLMODE                 = "verify-full"
+      DB_CONNECT_TIMEOUT_SECONDS = "10"
+      MIGRATION_ENGINE           = var.migration_engine
+      DMS_TASK_ARN               = local.dms_enabled ? aws_dms_replication_task.this[0].replication_task_arn : ""
+      NATIVE_PUBLICATION         = "dmsflow_pub"
+      NATIVE_SUBSCRIPTION        = "dmsflow_sub"
+      NATIVE_SOURCE_SSLMODE      = "require"
+      IN_SYNC_LAG_SECONDS        = tostring(var.in_sync_lag_seconds)
+    }
+    "validate-tables" = {
+      SOURCE_SECRET_ARN                  = local.source_db.master_user_secret[0].secret_arn
+      SOURCE_DB_HOST                     = local.source_db.address
+      SOURCE_DB_PORT                     = tostring(local.source_db.port)
+      SOURCE_DB_NAME                     = var.database_name
+      TARGET_SECRET_ARN                  = local.target_db.master_user_secret[0].secret_arn
+      TARGET_DB_HOST                     = local.target_db.address
+      TARGET_DB_PORT                     = tostring(local.target_db.port)
+      TARGET_DB_NAME                     = var.database_name
+      DB_SCHEMA                          = var.db_schema
+      DB_SSLMODE                         = "verify-full"
+      DB_CONNECT_TIMEOUT_SECONDS         = "10"
+      VALIDATE_WORKERS                   = tostring(var.validate_workers)
+      VALIDATE_STATEMENT_TIMEOUT_SECONDS = tostring(local.validate_statement_timeout)
+    }
+    "report" = {
+      REPORT_BUCKET        = aws_s3_bucket.reports.bucket
+      REPORT_PREFIX        = var.report_prefix
+      REPORT_SNS_TOPIC_ARN = aws_sns_topic.reports.arn
+      METRICS_NAMESPACE    = var.metrics_namespace
+    }
+  }
+
+  lambda_zip = { for f in local.functions : f => "${local.artifacts_dir}/${f}/bootstrap.zip" }
+}
+
+resource "aws_cloudwatch_log_group" "lambda" {
+  for_each = local.functions
+
+  name              = "/aws/lambda/${local.name}-${each.key}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = aws_kms_key.this.arn
+}
+
+resource "aws_lambda_function" "this" {
+  for_each = local.functions
+
+  #checkov:skip=CKV_AWS_116:Invoked synchronously by Step Functions, which retries and catches errors; a DLQ only serves asynchronous invocations
+  #checkov:skip=CKV_AWS_272:Code signing needs an AWS Signer profile; the zips are built locally from this repository by make build
+  #checkov:skip=CKV_AWS_173:The environment holds no secret (ARNs, host names, settings); credentials are read from Secrets Manager at run time
+  function_name = "${local.name}-${each.key}"
+  description   = "dmsflow ${each.key}"
+  role          = aws_iam_role.lambda[each.key].arn
+
+  runtime       = "provided.al2023"
+  handler       = "bootstrap"
+  architectures = [var.lambda_architecture]
+  filename      = local.lambda_zip[each.key]
+  # fileexists keeps plan/validate from failing with a cryptic read error; the precondition explains.
+  source_code_hash = fileexists(local.lambda_zip[each.key]) ? filebase64sha256(local.lambda_zip[each.key]) : null
+
+  memory_size                    = var.lambda_sizing[each.key].memory
+  timeout                        = var.lambda_sizing[each.key].timeout
+  reserved_concurrent_executions = lookup(var.lambda_reserved_concurrency, each.key, -1)
+
+  vpc_config {
+    subnet_ids         = aws_subnet.private[*].id
+    security_group_ids = [aws_security_group.lambda.id]
+  }
+
+  environment {
+    variables = local.lambda_environment[each.key]
+  }
+
+  logging_config {
+    log_format = "JSON"
+    log_group  = aws_cloudwatch_log_group.lambda[each.key].name
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  lifecycle {
+    precondition {
+      condition     = fileexists(local.lambda_zip[each.key])
+      error_message = "Missing ${local.lambda_zip[each.key]}: run `make build` (cargo lambda build --release --output-format zip) first, or set lambda_artifacts_dir."
+    }
+  }
+
+  depends_on = [aws_iam_role_policy.lambda]
+}
