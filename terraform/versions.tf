@@ -7,7 +7,8 @@ terraform {
     aws = {
       source = "hashicorp/aws"
       # 5.100: ephemeral aws_secretsmanager_secret_version and secret_string_wo.
-      version = ">= 5.100, < 7.0"
+      # Tested with 5.100 (the offline mirror); 6.x is not.
+      version = "~> 5.100"
     }
   }
 }

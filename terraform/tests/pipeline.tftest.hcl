@@ -67,8 +67,9 @@ override_resource {
 
 variables {
   lambda_artifacts_dir = "tests/fixtures/lambda-zips"
-  # The real definition once statemachine/ has it, the fixture before.
-  state_machine_definition_file = fileexists("../statemachine/dmsflow.asl.json") ? "../statemachine/dmsflow.asl.json" : "tests/fixtures/minimal.asl.json"
+  # The real definition (the module's default); run "fixture_definition"
+  # renders the minimal fixture too.
+  state_machine_definition_file = "../statemachine/dmsflow.asl.json"
   # Mock providers cannot open ephemeral resources (Terraform 1.11), so the
   # tests give DMS existing secrets; the copy path is covered by validate.
   dms_endpoint_secret_arns = {
@@ -324,6 +325,40 @@ run "dms_engine_defaults" {
   assert {
     condition     = output.invoke_commands["validate-tables"] == "make invoke FN=validate-tables EVENT=events/validate-tables-plan.json"
     error_message = "Ready-to-paste make invoke command."
+  }
+}
+
+# The real statemachine/dmsflow.asl.json: every Lambda task names one of the
+# five deployed functions, each of them is used, and nothing else is invoked.
+run "real_definition_invokes_the_five_functions" {
+  command = apply
+
+  assert {
+    condition = toset([
+      for m in regexall("\"FunctionName\"\\s*:\\s*\"([^\"]+)\"", aws_sfn_state_machine.this.definition) : m[0]
+    ]) == toset([for f in aws_lambda_function.this : f.arn])
+    error_message = "Every FunctionName in the definition must be one of the five function ARNs, and all five must be used."
+  }
+  assert {
+    condition     = alltrue([for r in regexall("\"Resource\"\\s*:\\s*\"([^\"]+)\"", aws_sfn_state_machine.this.definition) : r[0] == "arn:aws:states:::lambda:invoke"])
+    error_message = "The definition invokes only Lambda (the role allows nothing else)."
+  }
+  assert {
+    condition     = jsondecode(aws_sfn_state_machine.this.definition).StartAt != null
+    error_message = "The rendered definition is a state machine."
+  }
+}
+
+run "fixture_definition" {
+  command = apply
+
+  variables {
+    state_machine_definition_file = "tests/fixtures/minimal.asl.json"
+  }
+
+  assert {
+    condition     = jsondecode(aws_sfn_state_machine.this.definition).States.Validate.Parameters.FunctionName == "arn:aws:lambda:eu-west-1:123456789012:function:dmsflow-validate-tables"
+    error_message = "templatefile puts each function ARN in its placeholder."
   }
 }
 
