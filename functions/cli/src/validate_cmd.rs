@@ -30,8 +30,8 @@ pub struct ValidateArgs {
     /// Connections per side.
     #[arg(long, default_value_t = 2)]
     workers: usize,
-    /// Approximate rows per checksum chunk.
-    #[arg(long, default_value_t = 100_000)]
+    /// Approximate rows per checksum chunk (a differing chunk is compared row by row).
+    #[arg(long, default_value_t = 25_000)]
     chunk_rows: u64,
     /// Re-checks of a differing chunk before it counts (rows in flight during CDC).
     #[arg(long, default_value_t = 3)]

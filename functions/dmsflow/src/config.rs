@@ -147,7 +147,7 @@ pub const ENV_VARS: &[EnvVar] = &[
         description: "CDC lag under which poll-task reports `in-sync` (the event may override)." },
     EnvVar { name: "VALIDATE_WORKERS", functions: &[ValidateTables], default: Some("2"),
         description: "Parallel connections per side for checksums." },
-    EnvVar { name: "VALIDATE_CHUNK_ROWS", functions: &[ValidateTables], default: Some("100000"),
+    EnvVar { name: "VALIDATE_CHUNK_ROWS", functions: &[ValidateTables], default: Some("25000"),
         description: "Approximate rows per checksum chunk." },
     EnvVar { name: "VALIDATE_RECHECKS", functions: &[ValidateTables], default: Some("3"),
         description: "Times a mismatched chunk is re-checked before it counts as different (CDC in flight)." },

@@ -67,7 +67,7 @@ impl Default for ValidateOptions {
         ValidateOptions {
             schema: "shop".into(),
             workers: 2,
-            chunk_rows: 100_000,
+            chunk_rows: 25_000,
             rechecks: 3,
             settle: Duration::from_secs(5),
             max_diffs: 20,
