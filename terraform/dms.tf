@@ -80,7 +80,7 @@ locals {
   }
 }
 
-resource "aws_dms_certificate" "rds" {
+resource "aws_dms_certificate" "this" {
   count = local.dms_enabled ? 1 : 0
 
   certificate_id  = "${local.name}-rds-ca"
@@ -99,7 +99,7 @@ resource "aws_dms_replication_subnet_group" "this" {
 
   replication_subnet_group_id          = local.name
   replication_subnet_group_description = "dmsflow private subnets"
-  subnet_ids                           = aws_subnet.private[*].id
+  subnet_ids                           = aws_subnet.this[*].id
 
   # IAM propagation race: CreateReplicationSubnetGroup fails with
   # AccessDeniedFault while a just-created dms-vpc-role is not yet visible to
@@ -184,7 +184,7 @@ resource "aws_dms_endpoint" "source" {
   secrets_manager_arn             = local.dms_secret_arns["source"]
   secrets_manager_access_role_arn = aws_iam_role.dms_secrets[0].arn
   ssl_mode                        = "verify-full"
-  certificate_arn                 = aws_dms_certificate.rds[0].certificate_arn
+  certificate_arn                 = aws_dms_certificate.this[0].certificate_arn
   kms_key_arn                     = aws_kms_key.this.arn
 
   postgres_settings {
@@ -209,7 +209,7 @@ resource "aws_dms_endpoint" "target" {
   secrets_manager_arn             = local.dms_secret_arns["target"]
   secrets_manager_access_role_arn = aws_iam_role.dms_secrets[0].arn
   ssl_mode                        = "verify-full"
-  certificate_arn                 = aws_dms_certificate.rds[0].certificate_arn
+  certificate_arn                 = aws_dms_certificate.this[0].certificate_arn
   kms_key_arn                     = aws_kms_key.this.arn
 
   postgres_settings {

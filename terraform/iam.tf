@@ -131,13 +131,13 @@ data "aws_iam_policy_document" "lambda_report" {
   statement {
     sid       = "WriteReports"
     actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.reports.arn}/${var.report_prefix}*"]
+    resources = ["${aws_s3_bucket.this.arn}/${var.report_prefix}*"]
   }
 
   statement {
     sid       = "Notify"
     actions   = ["sns:Publish"]
-    resources = [aws_sns_topic.reports.arn]
+    resources = [aws_sns_topic.this.arn]
   }
 
   # SSE-KMS objects and the encrypted topic.

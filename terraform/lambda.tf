@@ -79,9 +79,9 @@ locals {
       VALIDATE_STATEMENT_TIMEOUT_SECONDS = tostring(local.validate_statement_timeout)
     }
     "report" = {
-      REPORT_BUCKET        = aws_s3_bucket.reports.bucket
+      REPORT_BUCKET        = aws_s3_bucket.this.bucket
       REPORT_PREFIX        = var.report_prefix
-      REPORT_SNS_TOPIC_ARN = aws_sns_topic.reports.arn
+      REPORT_SNS_TOPIC_ARN = aws_sns_topic.this.arn
       METRICS_NAMESPACE    = var.metrics_namespace
     }
   }
@@ -119,7 +119,7 @@ resource "aws_lambda_function" "this" {
   reserved_concurrent_executions = lookup(var.lambda_reserved_concurrency, each.key, -1)
 
   vpc_config {
-    subnet_ids         = aws_subnet.private[*].id
+    subnet_ids         = aws_subnet.this[*].id
     security_group_ids = [aws_security_group.lambda.id]
   }
 

@@ -9,7 +9,7 @@ resource "aws_vpc" "this" {
   tags = { Name = local.name }
 }
 
-resource "aws_subnet" "private" {
+resource "aws_subnet" "this" {
   count = 2
 
   vpc_id                  = aws_vpc.this.id
@@ -20,18 +20,18 @@ resource "aws_subnet" "private" {
   tags = { Name = "${local.name}-private-${local.azs[count.index]}" }
 }
 
-resource "aws_route_table" "private" {
+resource "aws_route_table" "this" {
   vpc_id = aws_vpc.this.id
 
   # Only the implicit local route and the S3 gateway endpoint's prefix list.
   tags = { Name = "${local.name}-private" }
 }
 
-resource "aws_route_table_association" "private" {
+resource "aws_route_table_association" "this" {
   count = 2
 
-  subnet_id      = aws_subnet.private[count.index].id
-  route_table_id = aws_route_table.private.id
+  subnet_id      = aws_subnet.this[count.index].id
+  route_table_id = aws_route_table.this.id
 }
 
 # The default security group allows all traffic between its members: take
@@ -177,7 +177,7 @@ resource "aws_vpc_endpoint" "s3" {
   vpc_id            = aws_vpc.this.id
   service_name      = "com.amazonaws.${local.region}.s3"
   vpc_endpoint_type = "Gateway" # free, unlike interface endpoints
-  route_table_ids   = [aws_route_table.private.id]
+  route_table_ids   = [aws_route_table.this.id]
 
   tags = { Name = "${local.name}-s3" }
 }
@@ -189,7 +189,7 @@ resource "aws_vpc_endpoint" "interface" {
   service_name        = "com.amazonaws.${local.region}.${each.key}"
   vpc_endpoint_type   = "Interface"
   private_dns_enabled = true # the SDKs' default host names resolve to the endpoint
-  subnet_ids          = var.vpc_endpoints_multi_az ? aws_subnet.private[*].id : [aws_subnet.private[0].id]
+  subnet_ids          = var.vpc_endpoints_multi_az ? aws_subnet.this[*].id : [aws_subnet.this[0].id]
   security_group_ids  = [aws_security_group.endpoints.id]
 
   tags = { Name = "${local.name}-${each.key}" }

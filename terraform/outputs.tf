@@ -58,7 +58,7 @@ output "dms_task_arn" {
 
 output "report_bucket" {
   description = "S3 bucket the report function writes to (under report_prefix)."
-  value       = aws_s3_bucket.reports.bucket
+  value       = aws_s3_bucket.this.bucket
 }
 
 output "report_prefix" {
@@ -68,12 +68,12 @@ output "report_prefix" {
 
 output "report_topic_arn" {
   description = "SNS topic that receives one short notification per report."
-  value       = aws_sns_topic.reports.arn
+  value       = aws_sns_topic.this.arn
 }
 
 output "validate_schedule_name" {
   description = "EventBridge Scheduler schedule that starts validate runs (enabled: var.schedule_enabled)."
-  value       = aws_scheduler_schedule.validate.name
+  value       = aws_scheduler_schedule.this.name
 }
 
 output "invoke_commands" {

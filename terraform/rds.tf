@@ -15,7 +15,7 @@ locals {
 resource "aws_db_subnet_group" "this" {
   name        = local.name
   description = "dmsflow private subnets"
-  subnet_ids  = aws_subnet.private[*].id
+  subnet_ids  = aws_subnet.this[*].id
 }
 
 resource "aws_db_parameter_group" "source" {

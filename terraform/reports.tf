@@ -1,6 +1,6 @@
 # Where the report function writes (S3) and notifies (SNS).
 
-resource "aws_s3_bucket" "reports" {
+resource "aws_s3_bucket" "this" {
   #checkov:skip=CKV_AWS_144:Cross-region replication of demo reports is not worth a second bucket in another region
   #checkov:skip=CKV_AWS_18:Access logging needs a second bucket; the reports are written only by the report function's role
   #checkov:skip=CKV2_AWS_62:No consumer of object-created events; the report function notifies through SNS itself
@@ -9,8 +9,8 @@ resource "aws_s3_bucket" "reports" {
   force_destroy = true
 }
 
-resource "aws_s3_bucket_public_access_block" "reports" {
-  bucket = aws_s3_bucket.reports.id
+resource "aws_s3_bucket_public_access_block" "this" {
+  bucket = aws_s3_bucket.this.id
 
   block_public_acls       = true
   block_public_policy     = true
@@ -18,16 +18,16 @@ resource "aws_s3_bucket_public_access_block" "reports" {
   restrict_public_buckets = true
 }
 
-resource "aws_s3_bucket_ownership_controls" "reports" {
-  bucket = aws_s3_bucket.reports.id
+resource "aws_s3_bucket_ownership_controls" "this" {
+  bucket = aws_s3_bucket.this.id
 
   rule {
     object_ownership = "BucketOwnerEnforced" # no ACLs
   }
 }
 
-resource "aws_s3_bucket_server_side_encryption_configuration" "reports" {
-  bucket = aws_s3_bucket.reports.id
+resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
+  bucket = aws_s3_bucket.this.id
 
   rule {
     apply_server_side_encryption_by_default {
@@ -38,16 +38,16 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "reports" {
   }
 }
 
-resource "aws_s3_bucket_versioning" "reports" {
-  bucket = aws_s3_bucket.reports.id
+resource "aws_s3_bucket_versioning" "this" {
+  bucket = aws_s3_bucket.this.id
 
   versioning_configuration {
     status = "Enabled"
   }
 }
 
-resource "aws_s3_bucket_lifecycle_configuration" "reports" {
-  bucket = aws_s3_bucket.reports.id
+resource "aws_s3_bucket_lifecycle_configuration" "this" {
+  bucket = aws_s3_bucket.this.id
 
   rule {
     id     = "expire-reports"
@@ -68,7 +68,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "reports" {
     }
   }
 
-  depends_on = [aws_s3_bucket_versioning.reports]
+  depends_on = [aws_s3_bucket_versioning.this]
 }
 
 data "aws_iam_policy_document" "reports_bucket" {
@@ -76,7 +76,7 @@ data "aws_iam_policy_document" "reports_bucket" {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"
     actions   = ["s3:*"]
-    resources = [aws_s3_bucket.reports.arn, "${aws_s3_bucket.reports.arn}/*"]
+    resources = [aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"]
 
     principals {
       type        = "*"
@@ -91,22 +91,22 @@ data "aws_iam_policy_document" "reports_bucket" {
   }
 }
 
-resource "aws_s3_bucket_policy" "reports" {
-  bucket = aws_s3_bucket.reports.id
+resource "aws_s3_bucket_policy" "this" {
+  bucket = aws_s3_bucket.this.id
   policy = data.aws_iam_policy_document.reports_bucket.json
 
-  depends_on = [aws_s3_bucket_public_access_block.reports]
+  depends_on = [aws_s3_bucket_public_access_block.this]
 }
 
-resource "aws_sns_topic" "reports" {
+resource "aws_sns_topic" "this" {
   name              = "${local.name}-reports"
   kms_master_key_id = aws_kms_key.this.arn
 }
 
-resource "aws_sns_topic_subscription" "email" {
+resource "aws_sns_topic_subscription" "this" {
   count = var.notification_email == null ? 0 : 1
 
-  topic_arn = aws_sns_topic.reports.arn
+  topic_arn = aws_sns_topic.this.arn
   protocol  = "email"
   endpoint  = var.notification_email
 }

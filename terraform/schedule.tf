@@ -1,6 +1,6 @@
 # Recurring validation while CDC runs: starts the state machine in validate mode.
 
-resource "aws_scheduler_schedule" "validate" {
+resource "aws_scheduler_schedule" "this" {
   #checkov:skip=CKV_AWS_297:The schedule holds only the constant input {"mode":"validate"}; an AWS-owned key encrypts it
   name        = "${local.name}-validate"
   group_name  = "default"

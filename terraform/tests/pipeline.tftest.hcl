@@ -103,11 +103,11 @@ run "dms_engine_defaults" {
 
   # ---- network: no route out, 5432 only from the function and DMS groups
   assert {
-    condition     = alltrue([for s in aws_subnet.private : s.map_public_ip_on_launch == false])
+    condition     = alltrue([for s in aws_subnet.this : s.map_public_ip_on_launch == false])
     error_message = "Subnets must be private."
   }
   assert {
-    condition     = length(aws_route_table.private.route) == 0
+    condition     = length(aws_route_table.this.route) == 0
     error_message = "The private route table must have no route (no NAT or internet gateway)."
   }
   assert {
@@ -138,7 +138,7 @@ run "dms_engine_defaults" {
   # ---- functions: private subnets, the documented environment, JSON logs
   assert {
     condition = alltrue([for f in aws_lambda_function.this :
-      toset(f.vpc_config[0].subnet_ids) == toset(aws_subnet.private[*].id) && f.vpc_config[0].security_group_ids == toset([aws_security_group.lambda.id])
+      toset(f.vpc_config[0].subnet_ids) == toset(aws_subnet.this[*].id) && f.vpc_config[0].security_group_ids == toset([aws_security_group.lambda.id])
     ])
     error_message = "Every function must run in the private subnets with the Lambda security group."
   }
@@ -227,7 +227,7 @@ run "dms_engine_defaults" {
     error_message = "Database functions may read exactly the two RDS-managed secrets."
   }
   assert {
-    condition     = data.aws_iam_policy_document.lambda_report.statement[0].resources == toset(["arn:aws:s3:::dmsflow-reports-mock/reports/*"]) && data.aws_iam_policy_document.lambda_report.statement[1].resources == toset([aws_sns_topic.reports.arn])
+    condition     = data.aws_iam_policy_document.lambda_report.statement[0].resources == toset(["arn:aws:s3:::dmsflow-reports-mock/reports/*"]) && data.aws_iam_policy_document.lambda_report.statement[1].resources == toset([aws_sns_topic.this.arn])
     error_message = "report may write only under the report prefix and publish only to its topic."
   }
   assert {
@@ -255,11 +255,11 @@ run "dms_engine_defaults" {
 
   # ---- schedule: validate mode
   assert {
-    condition     = jsondecode(aws_scheduler_schedule.validate.target[0].input).mode == "validate" && aws_scheduler_schedule.validate.target[0].arn == aws_sfn_state_machine.this.arn
+    condition     = jsondecode(aws_scheduler_schedule.this.target[0].input).mode == "validate" && aws_scheduler_schedule.this.target[0].arn == aws_sfn_state_machine.this.arn
     error_message = "The schedule must start the state machine in validate mode."
   }
   assert {
-    condition     = aws_scheduler_schedule.validate.state == "DISABLED"
+    condition     = aws_scheduler_schedule.this.state == "DISABLED"
     error_message = "The schedule is off until enabled."
   }
 
@@ -299,7 +299,7 @@ run "dms_engine_defaults" {
     error_message = "The target endpoint sets session_replication_role = replica so FKs do not break the full load."
   }
   assert {
-    condition     = length(regexall("BEGIN CERTIFICATE", aws_dms_certificate.rds[0].certificate_pem)) == 3
+    condition     = length(regexall("BEGIN CERTIFICATE", aws_dms_certificate.this[0].certificate_pem)) == 3
     error_message = "DMS trusts the three RDS root CAs of the region, not the whole world's bundle."
   }
   assert {
@@ -309,11 +309,11 @@ run "dms_engine_defaults" {
 
   # ---- reports
   assert {
-    condition     = aws_s3_bucket_public_access_block.reports.block_public_acls && aws_s3_bucket_public_access_block.reports.restrict_public_buckets && aws_s3_bucket_versioning.reports.versioning_configuration[0].status == "Enabled"
+    condition     = aws_s3_bucket_public_access_block.this.block_public_acls && aws_s3_bucket_public_access_block.this.restrict_public_buckets && aws_s3_bucket_versioning.this.versioning_configuration[0].status == "Enabled"
     error_message = "The report bucket blocks public access and is versioned."
   }
   assert {
-    condition     = aws_sns_topic.reports.kms_master_key_id != null && length(aws_sns_topic_subscription.email) == 0
+    condition     = aws_sns_topic.this.kms_master_key_id != null && length(aws_sns_topic_subscription.this) == 0
     error_message = "Encrypted topic, no email subscription unless asked."
   }
 

@@ -88,7 +88,7 @@ run "good_schedule_expressions" {
   command = plan
   variables { schedule_expression = "cron(0 */6 * * ? *)" }
   assert {
-    condition     = aws_scheduler_schedule.validate.schedule_expression == "cron(0 */6 * * ? *)"
+    condition     = aws_scheduler_schedule.this.schedule_expression == "cron(0 */6 * * ? *)"
     error_message = "cron() accepted"
   }
 }
