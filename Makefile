@@ -33,7 +33,10 @@ pg-down: ## stop the clusters and delete their data
 
 # --------------------------------------------------------------------- tests
 .PHONY: test
-test: fmt-check clippy test-rust test-statemachine test-demo ## everything CI runs
+test: lint test-rust test-statemachine test-terraform test-demo ## everything CI runs
+
+.PHONY: lint
+lint: fmt-check clippy lint-terraform ## cargo fmt --check, clippy -D warnings, terraform fmt/validate/checkov/env check
 
 .PHONY: fmt-check
 fmt-check: ## cargo fmt --check
