@@ -13,26 +13,6 @@ use dmsflow::secrets::SecretsManagerStore;
 use serde_json::json;
 use std::collections::HashMap;
 
-async fn put_secret(name: &str, value: serde_json::Value) -> String {
-    let sdk = dmsflow::aws::sdk_config().await;
-    let client = aws_sdk_secretsmanager::Client::new(&sdk);
-    let _ = client
-        .delete_secret()
-        .secret_id(name)
-        .force_delete_without_recovery(true)
-        .send()
-        .await;
-    client
-        .create_secret()
-        .name(name)
-        .secret_string(value.to_string())
-        .send()
-        .await
-        .expect("moto create_secret")
-        .arn
-        .expect("arn")
-}
-
 fn url_parts(var: &str) -> (String, u16, String) {
     let spec = cluster(var);
     (spec.host.clone(), spec.port, spec.user.clone())
@@ -49,7 +29,7 @@ async fn service(env: HashMap<&str, String>) -> SeedService<SecretsManagerStore>
 async fn load_through_secrets_manager_with_verified_tls() {
     let db = fresh_db(&source_cluster(), "handler_load").await;
     let (host, port, user) = url_parts("DMSFLOW_SOURCE_URL");
-    let password = std::env::var("PG_LOCAL_PASSWORD").unwrap_or_else(|_| "dmsflow-local".into());
+    let password = local_password();
     let arn = put_secret(
         "dmsflow/test/handler-load",
         json!({"username": user, "password": password, "host": host, "port": port, "dbname": db.dbname}),
@@ -87,7 +67,7 @@ async fn rds_managed_secret_with_host_from_configuration() {
     // RDS-managed master secrets hold only username and password.
     let db = fresh_db(&source_cluster(), "handler_rds_secret").await;
     let (host, port, user) = url_parts("DMSFLOW_SOURCE_URL");
-    let password = std::env::var("PG_LOCAL_PASSWORD").unwrap_or_else(|_| "dmsflow-local".into());
+    let password = local_password();
     let arn = put_secret(
         "dmsflow/test/rds-managed",
         json!({"username": user, "password": password}),

@@ -12,28 +12,6 @@ use dmsflow::seed::{self, LoadRequest};
 use serde_json::json;
 use std::collections::HashMap;
 
-async fn put_secret(name: &str, spec: &dmsflow::db::ConnectSpec) -> String {
-    let password = std::env::var("PG_LOCAL_PASSWORD").unwrap_or_else(|_| "dmsflow-local".into());
-    let sdk = dmsflow::aws::sdk_config().await;
-    let client = aws_sdk_secretsmanager::Client::new(&sdk);
-    let _ = client
-        .delete_secret()
-        .secret_id(name)
-        .force_delete_without_recovery(true)
-        .send()
-        .await;
-    let value = json!({"username": spec.user, "password": password, "host": spec.host, "port": spec.port, "dbname": spec.dbname});
-    client
-        .create_secret()
-        .name(name)
-        .secret_string(value.to_string())
-        .send()
-        .await
-        .unwrap()
-        .arn
-        .unwrap()
-}
-
 async fn service(
     name: &str,
 ) -> (
@@ -52,11 +30,11 @@ async fn service(
     let env: HashMap<String, String> = [
         (
             "SOURCE_SECRET_ARN",
-            put_secret(&format!("dmsflow/test/{name}/source"), &s).await,
+            put_db_secret(&format!("dmsflow/test/{name}/source"), &s).await,
         ),
         (
             "TARGET_SECRET_ARN",
-            put_secret(&format!("dmsflow/test/{name}/target"), &t).await,
+            put_db_secret(&format!("dmsflow/test/{name}/target"), &t).await,
         ),
         ("DB_SSLMODE", "verify-full".to_owned()),
         ("DB_CA_BUNDLE", env_or_panic("DMSFLOW_PG_CA")),

@@ -272,18 +272,13 @@ impl TablePlan {
         )
     }
 
-    /// Full rows (every common column as text) for the given keys. `$1…$n` are
-    /// text arrays, one per key column.
-    pub fn rows_by_key_query(&self) -> String {
+    /// `(key columns) IN (…)` over `$1…$n`, text arrays with one key column
+    /// each, cast back to the key types; and the key columns as text.
+    fn keys_filter(&self) -> (String, String) {
         let key = self.key.as_deref().unwrap_or_default();
         let key_text: Vec<String> = key
             .iter()
             .map(|k| format!("t.{}::text", quote_ident(&k.name)))
-            .collect();
-        let cols: Vec<String> = self
-            .columns
-            .iter()
-            .map(|(c, _)| format!("t.{}::text", quote_ident(c)))
             .collect();
         let tuple: Vec<String> = key
             .iter()
@@ -296,15 +291,37 @@ impl TablePlan {
             .collect();
         let params: Vec<String> = (1..=key.len()).map(|i| format!("${i}::text[]")).collect();
         let aliases: Vec<String> = (0..key.len()).map(|i| format!("k{i}")).collect();
-        format!(
-            "SELECT {}, {} FROM {} t WHERE ({}) IN (SELECT {} FROM unnest({}) AS u({}))",
-            key_text.join(", "),
-            cols.join(", "),
-            self.qualified,
+        let filter = format!(
+            "({}) IN (SELECT {} FROM unnest({}) AS u({}))",
             tuple.join(", "),
             casts.join(", "),
             params.join(", "),
             aliases.join(", ")
+        );
+        (key_text.join(", "), filter)
+    }
+
+    /// Full rows (every common column as text) for the given keys.
+    pub fn rows_by_key_query(&self) -> String {
+        let (key_text, filter) = self.keys_filter();
+        let cols: Vec<String> = self
+            .columns
+            .iter()
+            .map(|(c, _)| format!("t.{}::text", quote_ident(c)))
+            .collect();
+        format!(
+            "SELECT {key_text}, {} FROM {} t WHERE {filter}",
+            cols.join(", "),
+            self.qualified
+        )
+    }
+
+    /// `(key as text…, row hash)` for the given keys (the CDC proof).
+    pub fn hashes_by_key_query(&self) -> String {
+        let (key_text, filter) = self.keys_filter();
+        format!(
+            "SELECT {key_text}, {} FROM {} t WHERE {filter}",
+            self.row_hash, self.qualified
         )
     }
 

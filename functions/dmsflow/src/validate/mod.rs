@@ -703,57 +703,35 @@ impl Validator {
         work: &mut [Work],
         jobs: &[(usize, usize)],
     ) {
-        type Sums = Result<(ChunkSums, ChunkSums), String>;
-        let next = Mutex::new(0usize);
-        let outcomes: Vec<Mutex<Option<Sums>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
         let plans: Vec<Option<&TablePlan>> = work.iter().map(|w| w.plan.as_ref()).collect();
-        let totals: Vec<usize> = work
-            .iter()
-            .map(|w| w.plan.as_ref().map_or(0, |p| p.chunking.len()))
-            .collect();
         let done: Vec<Mutex<usize>> = work.iter().map(|_| Mutex::new(0)).collect();
-        let pairs = src.workers.iter().zip(tgt.workers.iter()).map(|(s, t)| {
-            let next = &next;
-            let outcomes = &outcomes;
-            let plans = &plans;
-            let done = &done;
-            let totals = &totals;
+        let outcomes = on_pairs(src, tgt, jobs.len(), |i, s, t| {
+            let (table, chunk) = jobs[i];
+            let (plans, done) = (&plans, &done);
             async move {
-                loop {
-                    let i = {
-                        let mut n = next.lock().unwrap_or_else(|p| p.into_inner());
-                        let i = *n;
-                        *n += 1;
-                        i
-                    };
-                    let Some(&(table, chunk)) = jobs.get(i) else {
-                        break;
-                    };
-                    let Some(plan) = plans[table] else { continue };
-                    let r = tokio::try_join!(
-                        data::run_chunk(s, &src.spec, plan, true, chunk),
-                        data::run_chunk(t, &tgt.spec, plan, false, chunk),
-                    )
-                    .map_err(|e| error_chain(&e));
-                    *outcomes[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
-                    let finished = {
-                        let mut d = done[table].lock().unwrap_or_else(|p| p.into_inner());
-                        *d += 1;
-                        *d
-                    };
-                    self.emit(Progress::ChunkDone {
-                        table: plan.name.clone(),
-                        done: finished,
-                        total: totals[table],
-                    });
-                }
+                let plan = plans[table]?;
+                let sums = tokio::try_join!(
+                    data::run_chunk(s, &src.spec, plan, true, chunk),
+                    data::run_chunk(t, &tgt.spec, plan, false, chunk),
+                )
+                .map_err(|e| error_chain(&e));
+                let finished = {
+                    let mut d = done[table].lock().unwrap_or_else(|p| p.into_inner());
+                    *d += 1;
+                    *d
+                };
+                self.emit(Progress::ChunkDone {
+                    table: plan.name.clone(),
+                    done: finished,
+                    total: plan.chunking.len(),
+                });
+                Some(sums)
             }
-        });
-        futures_util::future::join_all(pairs).await;
-        for (i, (table, chunk)) in jobs.iter().enumerate() {
-            let outcome = outcomes[i].lock().unwrap_or_else(|p| p.into_inner()).take();
+        })
+        .await;
+        for ((table, chunk), outcome) in jobs.iter().zip(outcomes) {
             let w = &mut work[*table];
-            match outcome {
+            match outcome.flatten() {
                 Some(Ok(sums)) => w.sums[*chunk] = Some(sums),
                 Some(Err(e)) => {
                     w.error.get_or_insert(e);
@@ -800,39 +778,22 @@ impl Validator {
             }
         }
         let keep = self.options.max_diffs;
-        let next = Mutex::new(0usize);
-        type Found = Result<(u64, Vec<RowDiff>), String>;
-        let outcomes: Vec<Mutex<Option<Found>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
         let plans: Vec<Option<&TablePlan>> = work.iter().map(|w| w.plan.as_ref()).collect();
-        let pairs = src.workers.iter().zip(tgt.workers.iter()).map(|(s, t)| {
-            let next = &next;
-            let outcomes = &outcomes;
+        let outcomes = on_pairs(src, tgt, jobs.len(), |i, s, t| {
+            let (table, chunk) = jobs[i];
             let plans = &plans;
-            let jobs = &jobs;
             async move {
-                loop {
-                    let i = {
-                        let mut n = next.lock().unwrap_or_else(|p| p.into_inner());
-                        let i = *n;
-                        *n += 1;
-                        i
-                    };
-                    let Some(&(table, chunk)) = jobs.get(i) else {
-                        break;
-                    };
-                    let Some(plan) = plans[table] else { continue };
-                    let found = self
-                        .localise_one((s, &src.spec), (t, &tgt.spec), plan, chunk, keep)
-                        .await;
-                    *outcomes[i].lock().unwrap_or_else(|p| p.into_inner()) =
-                        Some(found.map_err(|e| error_chain(&e)));
-                }
+                let plan = plans[table]?;
+                let found = self
+                    .localise_one((s, &src.spec), (t, &tgt.spec), plan, chunk, keep)
+                    .await;
+                Some(found.map_err(|e| error_chain(&e)))
             }
-        });
-        futures_util::future::join_all(pairs).await;
-        for (i, (table, _)) in jobs.iter().enumerate() {
+        })
+        .await;
+        for ((table, _), outcome) in jobs.iter().zip(outcomes) {
             let w = &mut work[*table];
-            match outcomes[i].lock().unwrap_or_else(|p| p.into_inner()).take() {
+            match outcome.flatten() {
                 Some(Ok((count, diffs))) => {
                     w.diff_count += count;
                     for d in diffs {
@@ -1189,7 +1150,7 @@ impl Validator {
                 continue;
             }
             checked += present.len();
-            let sql = keyed_hash_by_keys_query(&plan);
+            let sql = plan.hashes_by_key_query();
             let columns: Vec<Vec<String>> = (0..key.len())
                 .map(|i| present.iter().map(|k| k[i].clone()).collect())
                 .collect();
@@ -1316,33 +1277,44 @@ impl Validator {
     }
 }
 
-fn keyed_hash_by_keys_query(plan: &TablePlan) -> String {
-    let key = plan.key.as_deref().unwrap_or_default();
-    let key_text: Vec<String> = key
-        .iter()
-        .map(|k| format!("t.{}::text", quote_ident(&k.name)))
-        .collect();
-    let tuple: Vec<String> = key
-        .iter()
-        .map(|k| format!("t.{}", quote_ident(&k.name)))
-        .collect();
-    let casts: Vec<String> = key
-        .iter()
-        .enumerate()
-        .map(|(i, k)| format!("u.k{i}::{}", k.data_type))
-        .collect();
-    let params: Vec<String> = (1..=key.len()).map(|i| format!("${i}::text[]")).collect();
-    let aliases: Vec<String> = (0..key.len()).map(|i| format!("k{i}")).collect();
-    format!(
-        "SELECT {}, {} FROM {} t WHERE ({}) IN (SELECT {} FROM unnest({}) AS u({}))",
-        key_text.join(", "),
-        plan.row_hash,
-        plan.qualified,
-        tuple.join(", "),
-        casts.join(", "),
-        params.join(", "),
-        aliases.join(", ")
-    )
+/// Run `count` jobs on the worker pairs: each pair (one source and one target
+/// connection, same snapshot) takes the next job from a shared queue until none
+/// is left, so big and small jobs balance themselves. Results in job order.
+async fn on_pairs<'a, T, F, Fut>(
+    src: &'a SideSessions,
+    tgt: &'a SideSessions,
+    count: usize,
+    job: F,
+) -> Vec<Option<T>>
+where
+    F: Fn(usize, &'a tokio_postgres::Client, &'a tokio_postgres::Client) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let next = Mutex::new(0usize);
+    let results: Vec<Mutex<Option<T>>> = (0..count).map(|_| Mutex::new(None)).collect();
+    let runners = src.workers.iter().zip(tgt.workers.iter()).map(|(s, t)| {
+        let (next, results, job) = (&next, &results, &job);
+        async move {
+            loop {
+                let i = {
+                    let mut n = next.lock().unwrap_or_else(|p| p.into_inner());
+                    let i = *n;
+                    *n += 1;
+                    i
+                };
+                if i >= count {
+                    break;
+                }
+                let r = job(i, s, t).await;
+                *results[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
+            }
+        }
+    });
+    futures_util::future::join_all(runners).await;
+    results
+        .into_iter()
+        .map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()))
+        .collect()
 }
 
 fn lob_check(plan: &TablePlan, sums: &[&(ChunkSums, ChunkSums)]) -> Check {

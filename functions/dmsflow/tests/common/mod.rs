@@ -94,3 +94,38 @@ pub async fn sample_fingerprint(spec: &ConnectSpec) -> String {
     )
     .await
 }
+
+/// The password of the local test clusters.
+pub fn local_password() -> String {
+    std::env::var("PG_LOCAL_PASSWORD").unwrap_or_else(|_| "dmsflow-local".into())
+}
+
+/// (Re)create a Secrets Manager secret in the moto server; returns its ARN.
+pub async fn put_secret(name: &str, value: serde_json::Value) -> String {
+    let sdk = dmsflow::aws::sdk_config().await;
+    let client = aws_sdk_secretsmanager::Client::new(&sdk);
+    let _ = client
+        .delete_secret()
+        .secret_id(name)
+        .force_delete_without_recovery(true)
+        .send()
+        .await;
+    client
+        .create_secret()
+        .name(name)
+        .secret_string(value.to_string())
+        .send()
+        .await
+        .expect("moto create_secret")
+        .arn
+        .expect("arn")
+}
+
+/// An RDS-style secret for the database behind `spec`.
+pub async fn put_db_secret(name: &str, spec: &ConnectSpec) -> String {
+    put_secret(
+        name,
+        serde_json::json!({"username": spec.user, "password": local_password(), "host": spec.host, "port": spec.port, "dbname": spec.dbname}),
+    )
+    .await
+}
