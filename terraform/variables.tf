@@ -397,9 +397,9 @@ variable "schedule_timezone" {
 }
 
 variable "schedule_input" {
-  description = "Execution input the schedule sends (JSON). Its mode must be validate."
+  description = "Execution input the schedule sends (JSON). Its mode must be validate. While CDC runs, target sequences lag until cut-over (start-task sync-sequences): \"sequences\":\"warn\" reports them without failing every scheduled run."
   type        = string
-  default     = "{\"mode\":\"validate\"}"
+  default     = "{\"mode\":\"validate\",\"sequences\":\"warn\"}"
 
   validation {
     condition     = can(jsondecode(var.schedule_input).mode) && try(jsondecode(var.schedule_input).mode, "") == "validate"
