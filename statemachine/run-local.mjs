@@ -1,190 +1,322 @@
 #!/usr/bin/env node
 // Run the real state machine definition locally: aws-local-stepfunctions
-// interprets the ASL, and every Task invokes the real function served by
-// `cargo lambda watch` (POST /2015-03-31/functions/<name>/invocations).
+// interprets dmsflow.asl.json, and every Task invokes the real function served
+// by `cargo lambda watch` (POST /2015-03-31/functions/<name>/invocations).
 //
-//   node -r ./test/polyfill.cjs run-local.mjs --input '{"mode":"migrate","seed_scale":1}' --port 9000
+//   node statemachine/run-local.mjs --port 9000 --input '{"mode":"migrate","seed":{"scale":1}}'
 //
 // Options:
-//   --input JSON              execution input (default {"mode":"migrate"})
-//   --port N                  cargo lambda watch invoke port (default 9000)
-//   --host H                  its address (default 127.0.0.1)
-//   --name NAME               execution name (default dmsflow-local-<time>)
-//   --wait-ms N               length of every Wait state in ms (default: as defined)
-//   --retry-ms N              pause before every retry in ms (default: as defined)
-//   --before-validate CMD     shell command run once, just before the validation plan
-//   --events FILE             append one JSON line per state entered/exited/failed
-//   --output FILE             write the execution's output (or error) as JSON
-//   --quiet                   no progress lines
-// Exit code: 0 SUCCEEDED, 1 FAILED, 2 runner error.
+//   --input JSON                    execution input (default {"mode":"migrate"})
+//   --port N                        cargo lambda watch invoke port (default 9000)
+//   --host H                        its address (default 127.0.0.1)
+//   --name NAME                     execution name (default dmsflow-local-<UTC time>)
+//   --poll-interval-override-ms N   every Wait state lasts N ms (default: as defined)
+//   --retry-interval-override-ms N  every retry pause lasts N ms (default: the definition's backoff and jitter)
+//   --events FILE                   one JSON line per state entered/exited/retried/caught/failed
+//   --before-validate CMD           shell command run once, just before the validation plan is invoked
+//   --output FILE                   write the final JSON there instead of stdout
+//   --quiet                         no progress on stderr
+// Exit code: 0 the execution SUCCEEDED, 1 it FAILED, 2 runner error.
+import './test/polyfill.cjs'; // before aws-local-stepfunctions: Promise.withResolvers on Node 20
 import { StateMachine } from 'aws-local-stepfunctions';
-import { execSync } from 'node:child_process';
-import { appendFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { spawnSync } from 'node:child_process';
+import { openSync, writeSync, closeSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { render, functionOfArn } from './render.mjs';
 
-export class FunctionError extends Error {
-  constructor(errorType, message) {
-    super(message);
-    this.name = errorType; // what ErrorEquals matches
+/**
+ * An error as aws-local-stepfunctions sees it: Retry/Catch match `ErrorEquals`
+ * against `name` exactly, and a Catch records `{Error: name, Cause: message}`.
+ */
+export class InvokeError extends Error {
+  constructor(name, cause) {
+    super(cause);
+    this.name = name;
   }
 }
 
-function parseArgs(argv) {
-  const opts = { input: '{"mode":"migrate"}', port: 9000, host: '127.0.0.1', quiet: false };
+/** A problem of the runner itself (exit code 2), not of the execution. */
+class RunnerError extends Error {}
+
+const USAGE = 'usage: run-local.mjs [--input JSON] [--port N] [--host H] [--name NAME] [--poll-interval-override-ms N] [--retry-interval-override-ms N] [--events FILE] [--before-validate CMD] [--output FILE] [--quiet]';
+
+export function parseArgs(argv) {
+  const opts = { input: { mode: 'migrate' }, port: 9000, host: '127.0.0.1', quiet: false };
+  const ms = (key, v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new RunnerError(`${key}: expected milliseconds (an integer >= 0), got ${v}`);
+    return n;
+  };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i];
     const value = () => {
-      if (i + 1 >= argv.length) throw new Error(`${key} needs a value`);
+      if (i + 1 >= argv.length) throw new RunnerError(`${key} needs a value\n${USAGE}`);
       return argv[++i];
     };
     switch (key) {
-      case '--input': opts.input = value(); break;
-      case '--port': opts.port = Number(value()); break;
+      case '--input': {
+        const text = value();
+        try {
+          opts.input = JSON.parse(text);
+        } catch (e) {
+          throw new RunnerError(`--input is not JSON: ${e.message}`);
+        }
+        break;
+      }
+      case '--port': {
+        const v = value();
+        opts.port = Number(v);
+        if (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535) throw new RunnerError(`--port: not a port: ${v}`);
+        break;
+      }
       case '--host': opts.host = value(); break;
       case '--name': opts.name = value(); break;
-      case '--wait-ms': opts.waitMs = Number(value()); break;
-      case '--retry-ms': opts.retryMs = Number(value()); break;
-      case '--before-validate': opts.beforeValidate = value(); break;
+      case '--poll-interval-override-ms':
+      case '--wait-ms': opts.waitMs = ms(key, value()); break;
+      case '--retry-interval-override-ms':
+      case '--retry-ms': opts.retryMs = ms(key, value()); break;
       case '--events': opts.events = value(); break;
+      case '--before-validate': opts.beforeValidate = value(); break;
       case '--output': opts.output = value(); break;
       case '--quiet': opts.quiet = true; break;
-      default: throw new Error(`unknown option ${key}`);
+      case '-h':
+      case '--help': throw new RunnerError(USAGE);
+      default: throw new RunnerError(`unknown option ${key}\n${USAGE}`);
     }
   }
   return opts;
 }
 
+// ------------------------------------------------------------------- invoke
+function post(host, port, path, body) {
+  return new Promise((resolvePost, reject) => {
+    const req = http.request({ host, port, path, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolvePost({ status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 /**
- * Invoke a function through the cargo-lambda invoke API. A function error
- * (HTTP 500 with {errorType, errorMessage}, or a 200 carrying errorType) is
- * thrown as that error type; an unreachable endpoint is Lambda.ServiceException,
- * as Step Functions would see a Lambda service failure.
+ * Invoke one function through the cargo-lambda invoke API and translate the
+ * answer as Step Functions' lambda:invoke would:
+ *   200 with a document            → the document (the Task's `Payload`)
+ *   500, a body with `errorType`,
+ *   or X-Amz-Function-Error        → an error named by errorType (Cause: the error document)
+ *   no connection, other 5xx       → Lambda.ServiceException (retried by the definition)
+ *   429                            → Lambda.TooManyRequestsException
+ *   404                            → Lambda.ResourceNotFoundException
+ * No client timeout: the Task's TimeoutSeconds bounds it (the first call may compile the function).
  */
-export async function invokeFunction({ host, port }, fn, payload) {
-  const url = `http://${host}:${port}/2015-03-31/functions/${fn}/invocations`;
-  let response;
+export async function invokeFunction({ host = '127.0.0.1', port }, fn, payload) {
+  const path = `/2015-03-31/functions/${encodeURIComponent(fn)}/invocations`;
+  let res;
   try {
-    response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload ?? {}) });
+    res = await post(host, port, path, JSON.stringify(payload ?? {}));
   } catch (e) {
-    throw new FunctionError('Lambda.ServiceException', `cannot reach ${url}: ${e.cause?.message ?? e.message}`);
+    throw new InvokeError('Lambda.ServiceException', `cannot invoke ${fn} at http://${host}:${port}${path}: ${e.code ?? e.message}`);
   }
-  const text = await response.text();
   let body;
   try {
-    body = text ? JSON.parse(text) : null;
+    body = res.text ? JSON.parse(res.text) : null;
   } catch {
-    throw new FunctionError(response.ok ? 'Lambda.SdkClientException' : 'Lambda.ServiceException', `${fn} answered HTTP ${response.status} with non-JSON: ${text.slice(0, 300)}`);
+    body = undefined;
   }
-  const functionError = body && typeof body === 'object' && (body.errorType || body.error_type);
-  if (!response.ok || functionError || response.headers.get('x-amz-function-error')) {
-    if (functionError) {
-      throw new FunctionError(body.errorType ?? body.error_type, body.errorMessage ?? body.error_message ?? text);
-    }
-    throw new FunctionError('Lambda.ServiceException', `${fn} answered HTTP ${response.status}: ${text.slice(0, 300)}`);
+  const errorType = body && typeof body === 'object' && !Array.isArray(body) && typeof body.errorType === 'string' ? body.errorType : null;
+  if (errorType && (res.status >= 500 || res.status === 200 || res.headers['x-amz-function-error'])) {
+    throw new InvokeError(errorType, res.text);
   }
-  return body;
+  if (res.status === 200 && res.headers['x-amz-function-error']) {
+    throw new InvokeError('Lambda.Unknown', `${fn} failed without an error document: ${res.text.slice(0, 500)}`);
+  }
+  if (res.status === 200) {
+    if (body === undefined) throw new InvokeError('Lambda.Unknown', `${fn} answered with a body that is not JSON: ${res.text.slice(0, 500)}`);
+    return body;
+  }
+  const detail = `${fn}: HTTP ${res.status}: ${res.text.slice(0, 500)}`;
+  if (res.status === 429) throw new InvokeError('Lambda.TooManyRequestsException', detail);
+  if (res.status === 404) throw new InvokeError('Lambda.ResourceNotFoundException', detail);
+  if (res.status >= 500) throw new InvokeError('Lambda.ServiceException', detail);
+  throw new InvokeError('Lambda.AWSLambdaException', detail);
 }
 
-function describe(fn, payload, result) {
-  if (fn === 'poll-task' && result) {
-    const pct = result.full_load_percent == null ? '–' : `${Math.round(result.full_load_percent)}%`;
-    const lag = result.cdc_lag_seconds == null ? '–' : `${result.cdc_lag_seconds.toFixed(1)} s`;
-    return `phase ${result.phase}, full load ${pct}, lag ${lag}, ${result.tables?.loaded ?? '?'}/${result.tables?.total ?? '?'} tables loaded`;
+// ----------------------------------------------------------------- progress
+const fmt = {
+  percent: (v) => (typeof v === 'number' ? `${v.toFixed(v < 100 && v > 0 ? 1 : 0)}%` : '?'),
+  lag: (v) => (typeof v === 'number' ? `${v.toFixed(1)} s` : '–'),
+};
+
+function describeResult(fn, payload, result) {
+  switch (fn) {
+    case 'poll-task':
+      return `phase ${result.phase}, full load ${fmt.percent(result.full_load_percent)}, lag ${fmt.lag(result.cdc_lag_seconds)}, ${result.tables?.loaded ?? '?'}/${result.tables?.total ?? '?'} tables loaded`;
+    case 'seed-source':
+      if (result.mode === 'load') return `${result.total_rows} rows loaded (scale ${result.scale}) in ${Number(result.seconds).toFixed(1)} s`;
+      if (result.mode === 'changes') return `${result.applied} changes (${result.inserted} inserted, ${result.updated} updated, ${result.deleted} deleted), source at ${result.source_lsn}`;
+      return `schema ${result.schema} ${result.created ? 'created' : 'already there'} on the ${result.database}`;
+    case 'start-task':
+      if (payload.action === 'sync-sequences') return `${result.sequences?.length ?? 0} sequences synced`;
+      return `${result.outcome}: ${result.message}`;
+    case 'validate-tables':
+      if (payload.action === 'plan') return `${result.work?.length ?? 0} work items, database checks ${result.status}`;
+      return (result.tables ?? []).map((t) => `${t.table}${t.chunk ? ` [chunk ${t.chunk.index + 1}/${t.chunk.count}]` : ''} ${t.status}${t.differences?.count ? ` (${t.differences.count} rows differ)` : ''}`).join(', ');
+    case 'report':
+      return `verdict ${result.verdict}: ${result.summary}${result.report?.markdown ? `\n         report: ${result.report.markdown}` : ''}`;
+    default:
+      return '';
   }
-  if (fn === 'seed-source' && result?.mode === 'load') return `${result.total_rows} rows loaded in ${result.seconds.toFixed(2)} s`;
-  if (fn === 'seed-source' && result?.mode === 'changes') return `${result.applied} changes (${result.inserted} ins, ${result.updated} upd, ${result.deleted} del) at ${result.source_lsn}`;
-  if (fn === 'start-task') return result?.message ?? result?.outcome ?? '';
-  if (fn === 'validate-tables' && payload?.action === 'plan') return `plan: ${result.work.length} work item(s), database checks ${result.status}`;
-  if (fn === 'validate-tables') return (result?.tables ?? []).map((t) => `${t.table}${t.chunk ? `#${t.chunk.index}` : ''} ${t.status}`).join(', ');
-  if (fn === 'report') return `${result?.verdict?.toUpperCase()}: ${result?.report?.markdown ?? ''}`;
-  return '';
 }
 
-export async function runLocal(opts, log = console.error) {
+/** A Cause for a terminal line: the errorMessage of a function error document. */
+function shortCause(cause) {
+  let text = String(cause ?? '');
+  try {
+    const doc = JSON.parse(text);
+    if (typeof doc?.errorMessage === 'string') text = doc.errorMessage;
+  } catch {
+    // not a document: as it is
+  }
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}
+
+// -------------------------------------------------------------------- run
+/**
+ * Run one execution. Returns {status, name, seconds, output | error, cause}.
+ * Throws RunnerError for problems of the runner (hook failed, bad events file).
+ */
+export async function runLocal(opts, log) {
   const definition = render();
-  const input = JSON.parse(opts.input);
-  const name = opts.name ?? `dmsflow-local-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  const name = opts.name ?? `dmsflow-local-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
   const started = Date.now();
-  const stamp = () => `[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s]`;
-  let hookRan = false;
+  // On a terminal, consecutive progress checks of one loop rewrite one line.
+  const tty = !log && process.stderr.isTTY;
+  const write = log ?? ((line) => process.stderr.write(line + '\n'));
+  let lastKey = null;
+  const say = (line, key = null) => {
+    if (opts.quiet) return;
+    if (tty && key && key === lastKey) process.stderr.write('\x1b[1A\x1b[2K');
+    lastKey = key;
+    write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}`);
+  };
+  const eventsFd = opts.events ? openSync(opts.events, 'w') : null;
+  let hookState = opts.beforeValidate ? 'pending' : 'none';
+  let runnerError = null;
+  let execution;
+
   const handlers = {};
-  const waits = {};
-  const retries = {};
+  const waitTimeOverrides = {};
+  const retryIntervalOverrides = {};
   const visit = (machine) => {
     for (const [stateName, state] of Object.entries(machine.States)) {
-      if (state.Type === 'Wait' && opts.waitMs !== undefined) waits[stateName] = opts.waitMs;
-      if (state.Retry && opts.retryMs !== undefined) retries[stateName] = opts.retryMs;
+      if (state.Type === 'Wait' && opts.waitMs !== undefined) waitTimeOverrides[stateName] = opts.waitMs;
+      if (state.Retry && opts.retryMs !== undefined) retryIntervalOverrides[stateName] = opts.retryMs;
       if (state.Type === 'Map') visit(state.ItemProcessor);
       if (state.Type !== 'Task') continue;
       handlers[stateName] = async (params) => {
         const fn = functionOfArn(params.FunctionName);
-        if (!fn) throw new FunctionError('Lambda.ResourceNotFoundException', `no function for ${params.FunctionName}`);
-        if (fn === 'validate-tables' && params.Payload?.action === 'plan' && opts.beforeValidate && !hookRan) {
-          hookRan = true;
-          if (!opts.quiet) log(`${stamp()} before validation: ${opts.beforeValidate}`);
-          execSync(opts.beforeValidate, { stdio: 'inherit', shell: '/bin/bash' });
+        if (!fn) throw new InvokeError('Lambda.ResourceNotFoundException', `no function for ${params.FunctionName}`);
+        if (fn === 'validate-tables' && params.Payload?.action === 'plan' && hookState === 'pending') {
+          hookState = 'ran';
+          say(`before validation: ${opts.beforeValidate}`);
+          const hook = spawnSync('/bin/sh', ['-c', opts.beforeValidate], { stdio: ['ignore', 'inherit', 'inherit'] });
+          if (hook.status !== 0) {
+            runnerError = new RunnerError(`--before-validate failed (${hook.error?.message ?? (hook.signal ? `signal ${hook.signal}` : `exit ${hook.status}`)}): ${opts.beforeValidate}`);
+            execution.abort();
+            throw runnerError;
+          }
         }
         const result = await invokeFunction(opts, fn, params.Payload);
-        if (!opts.quiet) {
-          const what = describe(fn, params.Payload, result);
-          if (what) log(`${stamp()}   ${stateName}: ${what}`);
-        }
+        const what = describeResult(fn, params.Payload ?? {}, result ?? {});
+        if (what) say(`  ${stateName}: ${what}`, fn === 'poll-task' ? stateName : null);
         return { Payload: result, StatusCode: 200, ExecutedVersion: '$LATEST' };
       };
     }
   };
   visit(definition);
-  const machine = new StateMachine(definition);
-  const execution = machine.run(input, {
-    overrides: { taskResourceLocalHandlers: handlers, waitTimeOverrides: waits, retryIntervalOverrides: retries },
-    context: { Execution: { Name: name, StartTime: new Date(started).toISOString(), Input: input } },
+
+  execution = new StateMachine(definition).run(opts.input, {
+    overrides: { taskResourceLocalHandlers: handlers, waitTimeOverrides, retryIntervalOverrides },
+    context: { Execution: { Name: name, Id: `arn:aws:states:local:000000000000:execution:dmsflow:${name}` } },
   });
+  say(`execution ${name}, input ${JSON.stringify(opts.input)}`);
+
+  const SHOWN = new Set(['Task', 'Map', 'Succeed', 'Fail']);
   const logging = (async () => {
+    let lastTask = null;
     for await (const event of execution.eventLogs) {
-      if (opts.events) appendFileSync(opts.events, JSON.stringify({ type: event.type, state: event.state?.name, error: event.Error ?? event.error }) + '\n');
-      if (opts.quiet) continue;
-      if (event.type === 'StateEntered' && !event.index && event.state.type !== 'Pass' && event.state.type !== 'Choice') {
-        log(`${stamp()} ${event.state.name}`);
+      if (eventsFd !== null && event.state) {
+        const line = { t: event.timestamp - started, type: event.type, state: event.state.name, stateType: event.state.type };
+        if (event.index !== undefined) line.index = event.index;
+        if (event.Error !== undefined) Object.assign(line, { error: event.Error, cause: event.Cause });
+        if (event.type === 'StateRetried') Object.assign(line, { attempt: event.retry.attempt, errorEquals: event.retry.retrier.ErrorEquals });
+        if (event.type === 'StateCaught') line.next = event.catch.catcher.Next;
+        writeSync(eventsFd, JSON.stringify(line) + '\n');
+      }
+      if (event.index !== undefined) continue; // Map iterations: their results are printed by the handler
+      const state = event.state;
+      if (event.type === 'StateEntered') {
+        // Every step once (a poll loop's checks print their own lines), the end, and why it failed.
+        const failurePass = state.type === 'Pass' && event.state.name !== 'Record the failure' && Object.hasOwn(definition.States[state.name]?.Parameters ?? {}, 'Error');
+        if ((SHOWN.has(state.type) && !(state.type === 'Task' && state.name === lastTask)) || failurePass) say(state.name);
+        if (state.type === 'Task') lastTask = state.name;
+      } else if (event.type === 'StateFailed' && state.type !== 'Fail') {
+        say(`  ${state.name}: ${event.Error}: ${shortCause(event.Cause)}`);
       } else if (event.type === 'StateRetried') {
-        log(`${stamp()}   ${event.state.name}: retrying after ${event.Error ?? event.error?.Error ?? 'an error'}`);
-      } else if (event.type === 'StateCaught') {
-        log(`${stamp()}   ${event.state.name}: caught ${event.Error ?? event.error?.Error ?? 'an error'}`);
+        say(`  ${state.name}: retry ${event.retry.attempt} of ${event.retry.retrier.MaxAttempts ?? 3}`);
       }
     }
   })();
+
   let status;
   let document;
   try {
-    document = await execution.result;
+    document = { output: await execution.result };
     status = 'SUCCEEDED';
   } catch (e) {
-    status = 'FAILED';
+    if (runnerError) {
+      await logging.catch(() => {});
+      if (eventsFd !== null) closeSync(eventsFd);
+      throw runnerError;
+    }
     const cause = e.cause ?? e;
+    status = 'FAILED';
     document = { error: cause.name, cause: cause.message };
   }
   await logging;
-  return { status, name, document, seconds: (Date.now() - started) / 1000 };
+  if (eventsFd !== null) closeSync(eventsFd);
+  const seconds = Math.round((Date.now() - started) / 100) / 10;
+  say(`execution ${name}: ${status} in ${seconds.toFixed(1)} s${status === 'FAILED' ? ` (${document.error})` : ''}`);
+  return { execution: name, status, seconds, ...document };
 }
 
-const isMain = import.meta.url === `file://${process.argv[1]}`;
-if (isMain) {
+async function main(argv) {
   let opts;
   try {
-    opts = parseArgs(process.argv.slice(2));
+    opts = parseArgs(argv);
   } catch (e) {
-    console.error(`run-local: ${e.message}`);
-    process.exit(2);
+    process.stderr.write(`run-local: ${e.message}\n`);
+    return 2;
   }
-  runLocal(opts)
-    .then(({ status, name, document, seconds }) => {
-      const out = JSON.stringify({ execution: name, status, seconds, ...(status === 'SUCCEEDED' ? { output: document } : document) }, null, 2);
-      if (opts.output) writeFileSync(opts.output, out + '\n');
-      else console.log(out);
-      if (!opts.quiet) console.error(`execution ${name}: ${status} in ${seconds.toFixed(1)} s`);
-      process.exit(status === 'SUCCEEDED' ? 0 : 1);
-    })
-    .catch((e) => {
-      console.error(`run-local: ${e.stack ?? e.message}`);
-      process.exit(2);
-    });
+  try {
+    const result = await runLocal(opts);
+    const text = JSON.stringify(result, null, 2) + '\n';
+    if (opts.output) writeFileSync(opts.output, text);
+    else process.stdout.write(text);
+    return result.status === 'SUCCEEDED' ? 0 : 1;
+  } catch (e) {
+    process.stderr.write(`run-local: ${e instanceof RunnerError ? e.message : e.stack ?? e}\n`);
+    return 2;
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

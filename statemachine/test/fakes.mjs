@@ -1,119 +1,280 @@
-// Contract-shaped fakes of the five functions (docs/contracts.md), recording
-// every payload they receive, for running the real definition locally.
+// Fakes of the five functions for running the real definition locally.
+//
+// Each fake parses its event as strictly as the Rust function does
+// (docs/contracts.md: unknown fields, missing fields and wrong types are an
+// `InvalidEvent`), records every payload it received, and answers with a
+// document of the contract's shape — poll-task answers with the Rust test
+// fixture functions/dmsflow/tests/fixtures/progress.json, its phase changed.
+import { readFileSync } from 'node:fs';
 import { functionOfArn } from '../render.mjs';
 
+/**
+ * A function error as aws-local-stepfunctions sees it: Retry and Catch match
+ * `ErrorEquals` against `error.name` (exactly), and a Catch records
+ * `{Error: error.name, Cause: error.message}`.
+ */
 export class FunctionError extends Error {
   constructor(errorType, message) {
     super(message);
-    this.name = errorType; // aws-local-stepfunctions matches ErrorEquals on error.name
+    this.name = errorType;
   }
 }
 
-const handle = { engine: 'native', schema: 'shop', publication: 'dmsflow_pub', subscription: 'dmsflow_sub' };
+export const PROGRESS_FIXTURE = JSON.parse(
+  readFileSync(new URL('../../functions/dmsflow/tests/fixtures/progress.json', import.meta.url), 'utf8'),
+);
+const HANDLE = PROGRESS_FIXTURE.handle;
+
+// ------------------------------------------------------------------ parsing
+class Invalid extends Error {}
+const fail = (path, reason) => {
+  throw new Invalid(`invalid event at \`${path}\`: ${reason}`);
+};
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isUint = (v) => Number.isInteger(v) && v >= 0;
+
+function object(value, path, fields) {
+  if (!isObject(value)) fail(path, `expected an object, got ${JSON.stringify(value)}`);
+  for (const key of Object.keys(value)) {
+    if (!(key in fields)) fail(path ? `${path}.${key}` : key, `unknown field \`${key}\``);
+  }
+  for (const [key, check] of Object.entries(fields)) check(value[key], path ? `${path}.${key}` : key);
+  return value;
+}
+const required = (check) => (v, p) => (v === undefined ? fail(p, 'missing field') : check(v, p));
+const optional = (check) => (v, p) => (v === undefined || v === null ? undefined : check(v, p));
+const uint = (v, p) => (isUint(v) ? v : fail(p, `expected an unsigned integer, got ${JSON.stringify(v)}`));
+const bool = (v, p) => (typeof v === 'boolean' ? v : fail(p, `expected a boolean, got ${JSON.stringify(v)}`));
+const str = (v, p) => (typeof v === 'string' ? v : fail(p, `expected a string, got ${JSON.stringify(v)}`));
+const oneOf = (...allowed) => (v, p) => (allowed.includes(v) ? v : fail(p, `expected one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`));
+const strings = (v, p) => (Array.isArray(v) && v.every((s) => typeof s === 'string') ? v : fail(p, 'expected a list of strings'));
+const number = (v, p) => (typeof v === 'number' && v >= 0 ? v : fail(p, `expected a number >= 0, got ${JSON.stringify(v)}`));
+const anyObject = (v, p) => (isObject(v) ? v : fail(p, 'expected an object'));
+
+function tagged(event, tag, variants) {
+  if (!isObject(event)) fail('(root)', 'the event must be a JSON object');
+  const { [tag]: value, ...rest } = event;
+  if (value === undefined) fail(tag, `missing field \`${tag}\``);
+  if (!(value in variants)) fail(tag, `unknown ${tag} \`${value}\``);
+  object(rest, '', variants[value]);
+  return value;
+}
+
+const handle = (v, p) => {
+  if (!isObject(v)) fail(p, 'expected a handle object');
+  if (v.engine === 'native') return object(v, p, { engine: str, schema: required(str), publication: required(str), subscription: required(str) });
+  if (v.engine === 'dms') return object(v, p, { engine: str, task_arn: required((s, q) => (/^arn:aws:dms:/.test(s) ? s : fail(q, 'not a DMS task ARN'))) });
+  return fail(`${p}.engine`, `unknown engine ${JSON.stringify(v.engine)}`);
+};
+const chunk = (v, p) => object(v, p, { index: required(uint), count: required(uint), key_column: required(str), lower: optional((x) => x), upper: optional((x) => x) });
+const changesDoc = (v, p) => object(v, p, Object.fromEntries(CHANGES_FIELDS.map((f) => [f, required((x) => x)])));
+const overrides = { rechecks: optional(uint), settle_seconds: optional(uint), sequences: optional(oneOf('fail', 'warn')) };
+
+/** The event parsers of the five functions (what the Rust side accepts). */
+export const PARSERS = {
+  'seed-source': (e) => tagged(e, 'mode', {
+    load: { scale: optional(uint), reset: optional(bool), seed: optional(uint) },
+    changes: { count: required(uint), seed: optional(uint) },
+    schema: { database: optional(oneOf('source', 'target')) },
+  }),
+  'start-task': (e) => tagged(e, 'action', {
+    start: { test_connections: optional(bool), reload_target: optional(bool) },
+    stop: {},
+    'sync-sequences': {},
+  }),
+  'poll-task': (e) => object(e, '', { handle: required(handle), in_sync_lag_seconds: optional(number) }),
+  'validate-tables': (e) => tagged(e, 'action', {
+    plan: { tables: optional(strings), changes: optional(changesDoc), ...overrides },
+    table: { table: required(str), chunk: optional(chunk), ...overrides },
+    tables: { tables: required(strings), ...overrides },
+  }),
+  report: (e) => object(e, '', {
+    mode: required(str),
+    execution: optional(str),
+    started_at: optional(str),
+    config: optional(anyObject),
+    seed: optional((v, p) => object(v, p, { load: optional(anyObject), schema: optional(anyObject) })),
+    migration: optional(anyObject),
+    progress: optional(anyObject),
+    cdc: optional((v, p) => object(v, p, { changes: optional(changesDoc), progress: optional(anyObject) })),
+    sequences: optional(anyObject),
+    validation: optional((v, p) => object(v, p, {
+      plan: optional((x, q) => object(x, q, Object.fromEntries(PLAN_FIELDS.map((f) => [f, required((y) => y)])))),
+      results: required((x, q) => (Array.isArray(x) ? x : fail(q, 'expected a list of validate-tables results'))),
+    })),
+    error: optional((v, p) => object(v, p, { Error: required(str), Cause: optional(str) })),
+  }),
+};
+
+// ---------------------------------------------------------------- documents
+export const CHANGES_FIELDS = ['mode', 'schema', 'seed', 'requested', 'applied', 'inserted', 'updated', 'deleted', 'tables', 'expected_counts', 'source_lsn', 'committed_at'];
+const PLAN_FIELDS = ['status', 'schema', 'checks', 'work', 'source_rows_estimate', 'seconds'];
 
 export function progress(phase, extra = {}) {
+  const loading = phase === 'starting' || phase === 'full-load';
   return {
-    engine: 'native',
+    ...structuredClone(PROGRESS_FIXTURE),
     phase,
-    status: phase === 'in-sync' ? 'replicating' : phase,
+    status: { starting: 'initializing', 'full-load': 'copying', failed: 'error', stopped: 'disabled' }[phase] ?? 'replicating',
     full_load_percent: phase === 'starting' ? 0 : phase === 'full-load' ? 50 : 100,
-    tables: { total: 6, loaded: 6, loading: 0, queued: 0, errored: 0 },
-    table_states: [],
-    cdc_lag_seconds: phase === 'in-sync' ? 0.2 : 12,
-    cdc_lag_bytes: 0,
-    in_sync_lag_seconds: 5,
-    last_error: phase === 'failed' ? 'worker for subscription dmsflow_sub exited with code 1' : null,
-    handle,
-    polled_at: '2026-11-24T15:29:11Z',
+    cdc_lag_seconds: phase === 'in-sync' ? 0.2 : 12.5,
+    last_error: phase === 'failed' ? 'logical replication worker for subscription "dmsflow_sub" exited with exit code 1' : null,
+    ...(loading ? { tables: { total: 6, loaded: 3, loading: 3, queued: 0, errored: 0 } } : {}),
     ...extra,
   };
 }
 
-export function tablesResult(table, status = 'identical', chunk = null) {
-  const check = (s) => ({ status: s, message: s === 'pass' ? 'ok' : 'differs' });
+const check = (status, message = status === 'pass' ? 'ok' : 'differs') => ({ status, message });
+
+export function tablesResult(table, status = 'identical', chunkSpec = null) {
   return {
     status,
     schema: 'shop',
     tables: [{
-      table, chunk, status, source_rows: 10, target_rows: 10,
+      table,
+      chunk: chunkSpec,
+      status,
+      source_rows: 10,
+      target_rows: 10,
       checks: {
         columns: check('pass'), constraints: check('pass'), indexes: check('pass'), sequences: check('pass'),
-        row_count: check('pass'), checksum: check(status === 'identical' ? 'pass' : 'fail'), lob_lengths: check('pass'),
+        row_count: check('pass'), checksum: check(status === 'identical' ? 'pass' : status === 'error' ? 'error' : 'fail'), lob_lengths: check('pass'),
       },
-      differences: { count: status === 'identical' ? 0 : 1, sample: [] },
-      rechecks: 0, settled_chunks: 0, error: null, seconds: 0.01,
+      differences: status === 'different'
+        ? { count: 1, sample: [{ key: ['42'], kind: 'changed', columns: [{ column: 'notes', source: "''", target: 'changed', kind: 'value' }] }] }
+        : { count: 0, sample: [] },
+      rechecks: 0,
+      settled_chunks: 0,
+      error: status === 'error' ? 'statement timeout' : null,
+      seconds: 0.01,
     }],
     rows_compared: 10,
     seconds: 0.01,
   };
 }
 
+function changesResult(count, seed) {
+  return {
+    mode: 'changes', schema: 'shop', seed: seed ?? 7, requested: count, applied: count,
+    inserted: Math.floor(count * 0.4), updated: Math.floor(count * 0.4), deleted: count - 2 * Math.floor(count * 0.4),
+    tables: { orders: { inserted: [['201']], updated: [['5']], deleted: [['17']] }, order_items: { inserted: [['201', '1']], updated: [], deleted: [['17', '1']] } },
+    expected_counts: { categories: 10, customers: 50, products: 100, inventory: 100, orders: 200, order_items: 530 },
+    source_lsn: '0/19CE000',
+    committed_at: '2026-11-24T15:29:11.271307Z',
+  };
+}
+
+/** What report returns, with its verdict computed as report::build does. */
+function reportResult(event) {
+  const tables = (event.validation?.results ?? []).flatMap((r) => r.tables);
+  const count = (s) => tables.filter((t) => t.status === s).length;
+  const planStatus = event.validation?.plan?.status ?? 'identical';
+  const verdict = event.error || count('error') > 0 || planStatus === 'error' || tables.length === 0
+    ? 'failed'
+    : count('different') > 0 || planStatus === 'different' ? 'different' : 'identical';
+  const summary = verdict === 'failed' && event.error
+    ? `FAILED: ${event.error.Error}: ${event.error.Cause ?? ''}`
+    : verdict === 'failed' && tables.length === 0
+      ? 'FAILED: no table was validated'
+      : `${verdict.toUpperCase()}: ${count('identical')} of ${tables.length} tables identical, ${count('different')} different, ${count('error')} could not be compared`;
+  const stem = `s3://dmsflow-reports/reports/${event.execution}`;
+  return {
+    verdict, identical: verdict === 'identical', summary, execution: event.execution,
+    tables_validated: tables.length, tables_different: count('different'), tables_error: count('error'),
+    rows_compared: tables.length * 10, differences: tables.reduce((n, t) => n + t.differences.count, 0),
+    report: { json: `${stem}.json`, markdown: `${stem}.md` },
+  };
+}
+
+// -------------------------------------------------------------------- world
+const MAX_CALLS = 2000;
+
 /**
- * A world of fake functions. `script` tweaks behaviour:
- *  phases: list of poll phases (the last repeats); cdcPhases likewise
- *  work: validation work items; different: set of tables that differ
- *  failOnce: {function: errorType} (first call throws); fail: {function: errorType} (always)
+ * Five fake functions sharing one script:
+ *   phases / cdcPhases   poll-task phases in order (the last one repeats)
+ *   work                 the plan's work items
+ *   different / errored  tables whose validation is different / error
+ *   errors               {fn: [errorType, …]}: the first calls of fn throw these, in order
+ *   always               {fn: errorType}: fn always throws it
+ *   planStatus           the plan's own status
  */
 export function world(script = {}) {
   const calls = [];
+  const violations = [];
   const counters = {};
   let inFlight = 0;
   let maxInFlight = 0;
+  let burstApplied = false;
   const phases = script.phases ?? ['starting', 'full-load', 'cdc-catching-up', 'in-sync'];
   const cdcPhases = script.cdcPhases ?? ['cdc-catching-up', 'in-sync'];
-  const work = script.work ?? ['orders', 'customers'].map((t) => ({ action: 'table', table: t, chunk: null }));
-  const different = new Set(script.different ?? []);
-  let changesApplied = false;
+  const work = script.work ?? ['categories', 'orders'].map((table) => ({ action: 'table', table, chunk: null }));
   const next = (list, key) => {
     counters[key] = (counters[key] ?? 0) + 1;
     return list[Math.min(counters[key] - 1, list.length - 1)];
   };
 
+  let runaway = false;
   async function invoke(fn, payload) {
-    calls.push({ fn, payload });
+    calls.push({ fn, payload: structuredClone(payload) });
+    if (calls.length > MAX_CALLS) {
+      // Zero-length Waits never yield to timers: stop a loop that does not end by itself.
+      runaway = true;
+      throw new FunctionError('RunawayLoop', `more than ${MAX_CALLS} invocations`);
+    }
     const n = calls.filter((c) => c.fn === fn).length;
-    if (script.failOnce?.[fn] && n === 1) throw new FunctionError(script.failOnce[fn], `${fn} failed once`);
-    if (script.fail?.[fn]) throw new FunctionError(script.fail[fn], `${fn}: ${script.fail[fn]} (always)`);
+    const scripted = script.errors?.[fn]?.[n - 1];
+    if (scripted) throw new FunctionError(scripted, JSON.stringify({ errorType: scripted, errorMessage: `${fn}: ${scripted} (call ${n})` }));
+    if (script.always?.[fn]) throw new FunctionError(script.always[fn], JSON.stringify({ errorType: script.always[fn], errorMessage: `${fn}: ${script.always[fn]}` }));
+    if (!PARSERS[fn]) throw new FunctionError('Lambda.ResourceNotFoundException', `no function ${fn}`);
+    try {
+      PARSERS[fn](payload);
+    } catch (e) {
+      if (!(e instanceof Invalid)) throw e;
+      violations.push({ fn, payload, message: e.message });
+      throw new FunctionError('InvalidEvent', JSON.stringify({ errorType: 'InvalidEvent', errorMessage: e.message }));
+    }
     switch (fn) {
       case 'seed-source':
-        if (payload.mode === 'load') return { mode: 'load', schema: 'shop', scale: payload.scale, seed: 1, reset: false, counts: {}, total_rows: 990, seconds: 0.1, rows_per_second: 9900 };
-        if (payload.mode === 'schema') return { mode: 'schema', schema: 'shop', database: payload.database, created: true };
-        changesApplied = true;
-        return { mode: 'changes', schema: 'shop', seed: 7, requested: payload.count, applied: payload.count, inserted: 4, updated: 4, deleted: 2, tables: { orders: { inserted: [['201']], updated: [], deleted: [] } }, expected_counts: { orders: 201 }, source_lsn: '0/1', committed_at: '2026-11-24T15:29:11Z' };
+        if (payload.mode === 'load') {
+          const scale = payload.scale ?? 1;
+          return { mode: 'load', schema: 'shop', scale, seed: payload.seed ?? 42, reset: payload.reset ?? false, counts: { categories: 10 * scale, customers: 50 * scale, products: 100 * scale, inventory: 100 * scale, orders: 200 * scale, order_items: 530 * scale }, total_rows: 990 * scale, seconds: 0.2, rows_per_second: 4950 };
+        }
+        if (payload.mode === 'schema') return { mode: 'schema', schema: 'shop', database: payload.database ?? 'target', created: true };
+        burstApplied = true;
+        return changesResult(payload.count, payload.seed);
       case 'start-task':
-        if (payload.action === 'sync-sequences') return { action: 'sync-sequences', sequences: [] };
-        return { engine: 'native', action: payload.action, outcome: 'created', message: 'ok', handle };
+        if (payload.action === 'sync-sequences') {
+          return { action: 'sync-sequences', sequences: [{ sequence: 'shop.orders_order_id_seq', source_last_value: 208, target_before: 1, target_after: 208 }] };
+        }
+        return { engine: 'native', action: payload.action, outcome: payload.action === 'start' ? 'created' : 'stopped', message: 'publication dmsflow_pub and subscription dmsflow_sub created', handle: HANDLE };
       case 'poll-task':
-        return progress(changesApplied ? next(cdcPhases, 'cdc') : next(phases, 'poll'));
+        return burstApplied ? progress(next(cdcPhases, 'cdc')) : progress(next(phases, 'poll'));
       case 'validate-tables': {
         if (payload.action === 'plan') {
-          const checks = { table_set: { status: 'pass', message: 'ok' }, enums: { status: 'pass', message: 'ok' }, replication_slots: { status: 'pass', message: 'ok' }, cdc_proof: null };
-          return { status: 'identical', schema: 'shop', checks, work, source_rows_estimate: 100, seconds: 0.01 };
+          const checks = { table_set: check('pass'), enums: check('pass'), replication_slots: check('pass'), cdc_proof: payload.changes ? check('pass', `${payload.changes.applied} changed keys verified`) : null };
+          return { status: script.planStatus ?? 'identical', schema: 'shop', checks, work, source_rows_estimate: 990, seconds: 0.02 };
         }
         inFlight += 1;
         maxInFlight = Math.max(maxInFlight, inFlight);
-        await new Promise((r) => setTimeout(r, 5));
+        await new Promise((r) => setTimeout(r, 10));
         inFlight -= 1;
-        return tablesResult(payload.table, different.has(payload.table) ? 'different' : 'identical', payload.chunk ?? null);
+        const status = script.errored?.includes(payload.table) ? 'error' : script.different?.includes(payload.table) ? 'different' : 'identical';
+        return tablesResult(payload.table, status, payload.chunk ?? null);
       }
-      case 'report': {
-        const results = payload.validation?.results ?? [];
-        const statuses = results.flatMap((r) => r.tables.map((t) => t.status));
-        const verdict = payload.error || statuses.length === 0 || statuses.includes('error') ? 'failed' : statuses.includes('different') ? 'different' : 'identical';
-        return { verdict, identical: verdict === 'identical', summary: `${verdict.toUpperCase()}: fake report`, execution: payload.execution, report: { json: 's3://b/r.json', markdown: 's3://b/r.md' } };
-      }
+      case 'report':
+        return reportResult(payload);
       default:
-        throw new Error(`unknown function ${fn}`);
+        throw new Error(`unreachable: ${fn}`);
     }
   }
 
-  /** taskResourceLocalHandlers for every Task state of a definition. */
+  /** taskResourceLocalHandlers for every Task of a definition (Map iterators included). */
   function handlers(definition) {
     const out = {};
     const visit = (machine) => {
       for (const [name, state] of Object.entries(machine.States)) {
         if (state.Type === 'Task') {
-          out[name] = async (params) => ({ Payload: await invoke(functionOfArn(params.FunctionName), params.Payload) });
+          out[name] = async (params) => ({ Payload: await invoke(functionOfArn(params.FunctionName), params.Payload), StatusCode: 200, ExecutedVersion: '$LATEST' });
         }
         if (state.Type === 'Map') visit(state.ItemProcessor);
       }
@@ -122,5 +283,18 @@ export function world(script = {}) {
     return out;
   }
 
-  return { calls, handlers, invoke, get maxInFlight() { return maxInFlight; } };
+  return {
+    calls,
+    violations,
+    handlers,
+    invoke,
+    /** Payloads fn received, in order. */
+    payloads: (fn) => calls.filter((c) => c.fn === fn).map((c) => c.payload),
+    get maxInFlight() {
+      return maxInFlight;
+    },
+    get runaway() {
+      return runaway;
+    },
+  };
 }

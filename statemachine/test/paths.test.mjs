@@ -1,40 +1,40 @@
-// Every path of the real definition, run by aws-local-stepfunctions (an ASL
-// implementation) with contract-shaped fake functions and zero-length waits.
+// Every path of the real definition, run by aws-local-stepfunctions with the
+// fake functions of fakes.mjs (strict contract parsing) and zero-length Waits
+// and retry pauses.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { render } from '../render.mjs';
-import { world } from './fakes.mjs';
+import { world, PROGRESS_FIXTURE } from './fakes.mjs';
 
 const definition = render();
 
-function zeroWaits() {
-  const waits = {};
-  const retries = {};
-  const visit = (m) => {
-    for (const [name, s] of Object.entries(m.States)) {
-      if (s.Type === 'Wait') waits[name] = 0;
-      if (s.Retry) retries[name] = 0;
-      if (s.Type === 'Map') visit(s.ItemProcessor);
+function zeroPauses() {
+  const waitTimeOverrides = {};
+  const retryIntervalOverrides = {};
+  const visit = (machine) => {
+    for (const [name, state] of Object.entries(machine.States)) {
+      if (state.Type === 'Wait') waitTimeOverrides[name] = 0;
+      if (state.Retry) retryIntervalOverrides[name] = 0;
+      if (state.Type === 'Map') visit(state.ItemProcessor);
     }
   };
   visit(definition);
-  return { waitTimeOverrides: waits, retryIntervalOverrides: retries };
+  return { waitTimeOverrides, retryIntervalOverrides };
 }
 
-/** Run one execution; returns {status, output|error, states, w}. */
+const EXECUTION = 'dmsflow-test-execution';
+
+/** One execution: {status, output, error: {name, cause}, events, entered, w}. */
 async function run(input, script) {
   const w = world(script);
-  const machine = new StateMachine(definition);
-  const execution = machine.run(input, {
-    overrides: { taskResourceLocalHandlers: w.handlers(definition), ...zeroWaits() },
-    context: { Execution: { Name: 'test-execution', StartTime: '2026-11-24T15:00:00Z', Input: input } },
+  const execution = new StateMachine(definition).run(input, {
+    overrides: { taskResourceLocalHandlers: w.handlers(definition), ...zeroPauses() },
+    context: { Execution: { Name: EXECUTION } },
   });
-  const states = [];
+  const events = [];
   const collecting = (async () => {
-    for await (const event of execution.eventLogs) {
-      if (event.type === 'StateEntered') states.push(event.state.name);
-    }
+    for await (const event of execution.eventLogs) events.push(event);
   })();
   let status;
   let output;
@@ -44,127 +44,259 @@ async function run(input, script) {
     status = 'SUCCEEDED';
   } catch (e) {
     status = 'FAILED';
-    error = e;
+    // ExecutionError wraps the Fail state's error: name = Error, message = Cause.
+    error = { name: e.cause?.name ?? e.name, cause: e.cause?.message ?? e.message };
   }
   await collecting;
-  return { status, output, error, states, w };
+  const entered = events.filter((e) => e.type === 'StateEntered').map((e) => e.state.name);
+  assert.ok(!w.runaway, 'the execution stopped by itself (an unbounded loop would spin with zero-length Waits)');
+  assert.deepEqual(w.violations, [], 'every payload matched its contract');
+  return { status, output, error, events, entered, w };
 }
 
-const calls = (w, fn) => w.calls.filter((c) => c.fn === fn).map((c) => c.payload);
-const failure = (r) => ({ name: r.error?.cause?.name ?? r.error?.name, message: r.error?.cause?.message ?? r.error?.message });
+const times = (list, name) => list.filter((n) => n === name).length;
+const lastReport = (r) => r.w.payloads('report').at(-1);
+const REPORT_KEYS = ['cdc', 'config', 'error', 'execution', 'migration', 'mode', 'progress', 'seed', 'sequences', 'started_at', 'validation'];
 
-test('migrate happy path: seed, start, poll until in-sync, CDC proof, sequences, validate, report', async () => {
-  const r = await run({ mode: 'migrate', seed_scale: 1, cdc_changes: 100 });
-  assert.equal(r.status, 'SUCCEEDED', JSON.stringify(failure(r)));
-  assert.deepEqual(calls(r.w, 'seed-source').map((p) => p.mode), ['load', 'schema', 'changes']);
-  assert.deepEqual(calls(r.w, 'seed-source')[0], { mode: 'load', scale: 1 });
-  assert.deepEqual(calls(r.w, 'start-task'), [
+test('migrate, happy path with seed and CDC proof: every step in order, every payload as in docs/contracts.md', async () => {
+  const r = await run({ mode: 'migrate', seed: { scale: 2 }, cdc_proof: { count: 100 } });
+  assert.equal(r.status, 'SUCCEEDED', JSON.stringify(r.error));
+  const tasks = r.events.filter((e) => e.type === 'StateEntered' && e.state.type === 'Task' && e.index === undefined).map((e) => e.state.name);
+  assert.deepEqual([...new Set(tasks)], [
+    'Seed source database', 'Create target schema', 'Start migration', 'Check migration progress',
+    'Apply CDC burst', 'Check CDC progress', 'Sync sequences', 'Plan validation', 'Write report',
+  ]);
+  assert.deepEqual(r.w.payloads('seed-source'), [
+    { mode: 'load', scale: 2 },
+    { mode: 'schema', database: 'target' },
+    { mode: 'changes', count: 100 },
+  ]);
+  assert.deepEqual(r.w.payloads('start-task'), [
     { action: 'start', test_connections: false, reload_target: false },
     { action: 'sync-sequences' },
   ]);
-  // The poll loop ran until in-sync (4 checks), then again for the CDC burst (2).
-  assert.equal(r.states.filter((s) => s === 'Check migration progress').length, 4);
-  assert.equal(r.states.filter((s) => s === 'Check CDC progress').length, 2);
-  for (const p of calls(r.w, 'poll-task')) {
-    assert.deepEqual(Object.keys(p).sort(), ['handle', 'in_sync_lag_seconds']);
-    assert.equal(p.handle.subscription, 'dmsflow_sub');
-  }
-  const plan = calls(r.w, 'validate-tables').find((p) => p.action === 'plan');
-  assert.equal(plan.changes.mode, 'changes', 'the CDC burst goes to the plan for the proof');
-  assert.deepEqual(calls(r.w, 'validate-tables').filter((p) => p.action === 'table').map((p) => p.table).sort(), ['customers', 'orders']);
-  const report = calls(r.w, 'report')[0];
-  assert.deepEqual(Object.keys(report).sort(), ['cdc', 'config', 'error', 'execution', 'migration', 'mode', 'progress', 'seed', 'sequences', 'started_at', 'validation']);
-  assert.equal(report.execution, 'test-execution');
+  for (const p of r.w.payloads('poll-task')) assert.deepEqual(p, { handle: PROGRESS_FIXTURE.handle, in_sync_lag_seconds: null });
+  const [plan, ...items] = r.w.payloads('validate-tables');
+  assert.deepEqual(Object.keys(plan).sort(), ['action', 'changes', 'sequences', 'tables']);
+  assert.equal(plan.action, 'plan');
+  assert.equal(plan.tables, null);
+  assert.equal(plan.sequences, 'fail');
+  assert.equal(plan.changes.applied, 100, 'the CDC burst result goes to the plan for the proof');
+  assert.deepEqual(items.sort((a, b) => a.table.localeCompare(b.table)), [
+    { action: 'table', table: 'categories', chunk: null, sequences: 'fail' },
+    { action: 'table', table: 'orders', chunk: null, sequences: 'fail' },
+  ]);
+  // The report gets the whole state document, each slot as its function returned it.
+  const report = lastReport(r);
+  assert.deepEqual(Object.keys(report).sort(), REPORT_KEYS);
+  assert.equal(report.mode, 'migrate');
+  assert.equal(report.execution, EXECUTION);
+  assert.match(report.started_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, '$$.Execution.StartTime (the library sets it)');
+  assert.deepEqual(report.config, {
+    mode: 'migrate', seed: { scale: 2, mode: 'load' }, cdc_proof: { count: 100, mode: 'changes' }, poll_interval_seconds: 15, max_polls: 240,
+    in_sync_lag_seconds: null, test_connections: false, reload_target: false, tables: null, sequences: 'fail', validation_concurrency: 4,
+  });
+  assert.equal(report.seed.load.total_rows, 1980);
+  assert.deepEqual(report.seed.schema, { mode: 'schema', schema: 'shop', database: 'target', created: true });
+  assert.equal(report.migration.outcome, 'created');
+  assert.deepEqual(report.migration.handle, PROGRESS_FIXTURE.handle);
+  assert.deepEqual(Object.keys(report.progress).sort(), Object.keys(PROGRESS_FIXTURE).sort(), 'the last poll, whole');
   assert.equal(report.progress.phase, 'in-sync');
   assert.equal(report.cdc.changes.applied, 100);
+  assert.equal(report.cdc.progress.phase, 'in-sync');
+  assert.equal(report.sequences.sequences[0].target_after, 208);
+  assert.equal(report.validation.plan.work.length, 2);
   assert.equal(report.validation.results.length, 2);
   assert.equal(report.error, null);
-  assert.equal(r.states.at(-1), 'Target is identical');
+  assert.equal(r.entered.at(-1), 'Target is identical');
+  assert.equal(r.output.verdict, 'identical', 'the execution output is the report summary');
+  assert.match(r.output.report.markdown, /dmsflow-test-execution\.md$/);
 });
 
-test('engine failed: failure report, then FAILED with MigrationFailed', async () => {
-  const r = await run({ mode: 'migrate', seed_scale: null }, { phases: ['full-load', 'failed'] });
+test('the poll loop is taken until in-sync: starting, full-load, cdc-catching-up, in-sync', async () => {
+  const r = await run({ mode: 'migrate' }, { phases: ['starting', 'full-load', 'full-load', 'cdc-catching-up', 'in-sync'] });
+  assert.equal(r.status, 'SUCCEEDED', JSON.stringify(r.error));
+  assert.equal(times(r.entered, 'Wait before polling'), 5);
+  assert.equal(times(r.entered, 'Check migration progress'), 5);
+  assert.equal(times(r.entered, 'Migration in sync?'), 5);
+  assert.equal(r.w.payloads('seed-source').length, 0, 'no seed object, no seeding');
+  assert.ok(!r.entered.includes('Apply CDC burst'), 'no cdc_proof, no burst');
+  const exits = r.events.filter((e) => e.type === 'StateExited' && e.state.name === 'Count migration checks').map((e) => e.state.output.polls.migration);
+  assert.deepEqual(exits, [1, 2, 3, 4, 5]);
+});
+
+test('engine failed during the full load: failure report with MigrationFailed and the engine error, then FAILED', async () => {
+  const r = await run({ mode: 'migrate' }, { phases: ['full-load', 'failed'] });
   assert.equal(r.status, 'FAILED');
-  assert.equal(failure(r).name, 'MigrationFailed');
-  const report = calls(r.w, 'report')[0];
+  assert.equal(r.error.name, 'MigrationFailed');
+  assert.deepEqual(r.entered.slice(-4), ['Migration in sync?', 'Migration failed', 'Write failure report', 'Execution failed']);
+  const report = lastReport(r);
   assert.equal(report.error.Error, 'MigrationFailed');
-  assert.match(report.error.Cause, /exited with code 1/);
-  assert.equal(calls(r.w, 'validate-tables').length, 0, 'nothing validated after a failed migration');
-  assert.ok(r.states.includes('Write failure report'));
+  assert.match(report.error.Cause, /phase failed \(status error\): logical replication worker .* exited/);
+  assert.equal(report.progress.phase, 'failed');
+  assert.equal(r.w.payloads('validate-tables').length, 0, 'nothing validated after a failed migration');
+  assert.match(r.error.cause, /^FAILED: MigrationFailed/, 'the cause is the report summary');
 });
 
-test('engine stopped before in-sync fails the execution', async () => {
+test('engine stopped before in-sync: failure report, FAILED with MigrationStopped', async () => {
   const r = await run({ mode: 'migrate' }, { phases: ['starting', 'stopped'] });
   assert.equal(r.status, 'FAILED');
-  assert.equal(failure(r).name, 'MigrationStopped');
+  assert.equal(r.error.name, 'MigrationStopped');
+  assert.equal(lastReport(r).error.Error, 'MigrationStopped');
+  assert.ok(r.entered.includes('Migration stopped'));
 });
 
-test('max polls reached: timeout failure report', async () => {
-  const r = await run({ mode: 'migrate', max_polls: 3 }, { phases: ['full-load'] });
+test('max_polls reached without in-sync: timeout failure report after exactly max_polls checks', async () => {
+  const r = await run({ mode: 'migrate', max_polls: 3, poll_interval_seconds: 20 }, { phases: ['full-load'] });
   assert.equal(r.status, 'FAILED');
-  assert.equal(failure(r).name, 'MigrationTimedOut');
-  assert.equal(calls(r.w, 'poll-task').length, 3);
-  assert.match(calls(r.w, 'report')[0].error.Cause, /not in sync after 3/);
+  assert.equal(r.error.name, 'MigrationTimedOut');
+  assert.equal(r.w.payloads('poll-task').length, 3);
+  assert.equal(lastReport(r).error.Cause, 'not in sync after 3 progress checks 20 s apart (max_polls x poll_interval_seconds); last phase full-load, full load 50 %');
 });
 
-test('validation finds differences: the report is written, then the execution FAILS', async () => {
+test('CDC proof: the second loop has its own budget, and its failures are reported as such', async () => {
+  const timedOut = await run({ mode: 'migrate', max_polls: 2, cdc_proof: { count: 10 } }, { phases: ['full-load', 'in-sync'], cdcPhases: ['cdc-catching-up'] });
+  assert.equal(timedOut.status, 'FAILED');
+  assert.equal(timedOut.error.name, 'MigrationTimedOut');
+  assert.equal(timedOut.w.payloads('poll-task').length, 4, '2 checks to in-sync, then 2 after the burst');
+  assert.match(lastReport(timedOut).error.Cause, /^the CDC burst was not caught up after 2 progress checks .* lag 12.5 s$/);
+  assert.equal(lastReport(timedOut).cdc.changes.applied, 10, 'the burst is in the failure report');
+
+  const failed = await run({ mode: 'migrate', cdc_proof: { count: 10, seed: 3 } }, { phases: ['in-sync'], cdcPhases: ['cdc-catching-up', 'failed'] });
+  assert.equal(failed.error.name, 'MigrationFailed');
+  assert.deepEqual(failed.w.payloads('seed-source'), [{ mode: 'changes', count: 10, seed: 3 }]);
+  assert.match(lastReport(failed).error.Cause, /after the CDC burst \(status error\): logical replication worker/);
+
+  const stopped = await run({ mode: 'migrate', cdc_proof: { count: 10 } }, { phases: ['in-sync'], cdcPhases: ['stopped'] });
+  assert.equal(stopped.error.name, 'MigrationStopped');
+  assert.ok(stopped.entered.includes('CDC replication stopped'));
+});
+
+test('validation finds a difference: the report is written with verdict different, then the execution FAILS', async () => {
   const r = await run({ mode: 'migrate' }, { different: ['orders'] });
   assert.equal(r.status, 'FAILED');
-  assert.equal(failure(r).name, 'TargetDifferent');
-  assert.match(failure(r).message, /DIFFERENT/);
-  assert.equal(calls(r.w, 'report').length, 1);
+  assert.equal(r.error.name, 'TargetDifferent');
+  assert.match(r.error.cause, /^DIFFERENT: 1 of 2 tables identical, 1 different/);
+  assert.equal(r.w.payloads('report').length, 1, 'one report, the normal one');
+  assert.equal(lastReport(r).error, null);
+  assert.deepEqual(r.entered.slice(-3), ['Write report', 'Target identical?', 'Target differs']);
 });
 
-test('a Lambda service error and a transient database error are retried, then succeed', async () => {
-  const r = await run({ mode: 'migrate' }, { failOnce: { 'start-task': 'Lambda.ServiceException', 'validate-tables': 'DatabaseUnavailable' } });
-  assert.equal(r.status, 'SUCCEEDED', JSON.stringify(failure(r)));
-  assert.equal(calls(r.w, 'start-task').filter((p) => p.action === 'start').length, 2, 'start retried once');
-  assert.equal(calls(r.w, 'validate-tables').filter((p) => p.action === 'plan').length, 2, 'plan retried once');
-});
-
-test('a non-transient error is caught: failure report with its type, then FAILED', async () => {
-  const r = await run({ mode: 'migrate', seed_scale: 1 }, { fail: { 'seed-source': 'SourceNotEmpty' } });
+test('a table that could not be compared: verdict failed, FAILED as not verified', async () => {
+  const r = await run({ mode: 'validate' }, { errored: ['orders'] });
   assert.equal(r.status, 'FAILED');
-  assert.equal(failure(r).name, 'SourceNotEmpty');
-  assert.equal(calls(r.w, 'seed-source').length, 1, 'not retried');
-  assert.equal(calls(r.w, 'start-task').length, 0);
-  assert.equal(calls(r.w, 'report')[0].error.Error, 'SourceNotEmpty');
+  assert.equal(r.error.name, 'TargetNotVerified');
+  assert.equal(r.entered.at(-1), 'Target not verified');
 });
 
-test('a transient error that persists is retried to the limit, then caught', async () => {
-  const r = await run({ mode: 'validate' }, { fail: { 'validate-tables': 'DatabaseUnavailable' } });
+test('Lambda.ServiceException, then DatabaseUnavailable: the same step is retried by each retrier, then succeeds', async () => {
+  const r = await run({ mode: 'migrate' }, { errors: { 'start-task': ['Lambda.ServiceException', 'DatabaseUnavailable'], 'validate-tables': ['AwsTransient'] } });
+  assert.equal(r.status, 'SUCCEEDED', JSON.stringify(r.error));
+  const starts = r.w.payloads('start-task').filter((p) => p.action === 'start');
+  assert.equal(starts.length, 3, 'start invoked three times');
+  const retried = r.events.filter((e) => e.type === 'StateRetried' && e.state.name === 'Start migration');
+  assert.deepEqual(retried.map((e) => e.retry.retrier.ErrorEquals.includes('DatabaseUnavailable') ? 'transient' : 'lambda'), ['lambda', 'transient']);
+  assert.equal(r.w.payloads('validate-tables').filter((p) => p.action === 'plan').length, 2, 'the plan retried after AwsTransient');
+});
+
+test('a transient error that persists is retried MaxAttempts times, then caught: failure report', async () => {
+  const r = await run({ mode: 'validate' }, { always: { 'validate-tables': 'DatabaseUnavailable' } });
   assert.equal(r.status, 'FAILED');
-  assert.equal(failure(r).name, 'DatabaseUnavailable');
-  assert.equal(calls(r.w, 'validate-tables').length, 5, '1 try + 4 retries');
+  assert.equal(r.error.name, 'DatabaseUnavailable');
+  assert.equal(r.w.payloads('validate-tables').length, 5, '1 try + 4 retries');
+  assert.equal(lastReport(r).error.Error, 'DatabaseUnavailable');
+  assert.match(lastReport(r).error.Cause, /"errorType":"DatabaseUnavailable"/, 'the Cause is the function error document, as on AWS');
 });
 
-test('validate mode (the schedule): plan, Map, report — no seeding, no engine calls', async () => {
-  const r = await run({ mode: 'validate' });
-  assert.equal(r.status, 'SUCCEEDED', JSON.stringify(failure(r)));
-  assert.equal(calls(r.w, 'seed-source').length, 0);
-  assert.equal(calls(r.w, 'start-task').length, 0);
-  assert.equal(calls(r.w, 'poll-task').length, 0);
-  assert.equal(calls(r.w, 'report')[0].mode, 'validate');
-  assert.equal(calls(r.w, 'report')[0].migration, null);
+test('a non-transient error (SourceNotEmpty) is not retried: caught, failure report, FAILED', async () => {
+  const r = await run({ mode: 'migrate', seed: { scale: 1, reset: false } }, { always: { 'seed-source': 'SourceNotEmpty' } });
+  assert.equal(r.status, 'FAILED');
+  assert.equal(r.error.name, 'SourceNotEmpty');
+  assert.deepEqual(r.w.payloads('seed-source'), [{ mode: 'load', scale: 1, reset: false }], 'one attempt, the input seed object as the event');
+  assert.equal(r.w.payloads('start-task').length, 0);
+  assert.deepEqual(r.entered.slice(-4), ['Seed source database', 'Record the failure', 'Write failure report', 'Execution failed']);
+  const report = lastReport(r);
+  assert.equal(report.error.Error, 'SourceNotEmpty');
+  assert.deepEqual(report.seed, { load: null, schema: null });
+  assert.deepEqual(report.validation, { plan: null, results: [] });
 });
 
-test('large tables fan out over chunk items, with the concurrency from the input', async () => {
+test('validate mode (the schedule): plan, Map, report; no seed, no engine', async () => {
+  const r = await run({ mode: 'validate', sequences: 'warn' });
+  assert.equal(r.status, 'SUCCEEDED', JSON.stringify(r.error));
+  for (const fn of ['seed-source', 'start-task', 'poll-task']) assert.equal(r.w.payloads(fn).length, 0, fn);
+  assert.deepEqual(r.w.payloads('validate-tables')[0], { action: 'plan', tables: null, changes: null, sequences: 'warn' });
+  const report = lastReport(r);
+  assert.equal(report.mode, 'validate');
+  assert.equal(report.migration, null);
+  assert.deepEqual(report.cdc, { changes: null, progress: null });
+  assert.deepEqual(r.entered, ['Read input', 'Apply defaults', 'Which mode?', 'Plan validation', 'Validate tables',
+    'Validate one table', 'Validate one table', 'Write report', 'Target identical?', 'Target is identical']);
+});
+
+test('Map fan-out: chunk items of a large table, validation_concurrency from the input (default 4)', async () => {
   const work = [];
-  for (let i = 0; i < 4; i++) work.push({ action: 'table', table: 'order_items', chunk: { index: i, count: 4, key_column: 'order_id', lower: i ? i * 100 : null, upper: i < 3 ? (i + 1) * 100 : null } });
-  work.push({ action: 'table', table: 'orders', chunk: null });
-  const r = await run({ mode: 'validate', validate_concurrency: 2, sequences: 'warn' }, { work });
-  assert.equal(r.status, 'SUCCEEDED', JSON.stringify(failure(r)));
-  const items = calls(r.w, 'validate-tables').filter((p) => p.action === 'table');
-  assert.equal(items.length, 5);
-  assert.deepEqual(items.filter((p) => p.table === 'order_items').map((p) => p.chunk.index).sort(), [0, 1, 2, 3]);
-  assert.ok(items.every((p) => p.sequences === 'warn'));
-  assert.ok(r.w.maxInFlight <= 2, `at most 2 at once, saw ${r.w.maxInFlight}`);
-  assert.ok(r.w.maxInFlight >= 2, 'ran in parallel');
+  for (let i = 0; i < 6; i++) {
+    work.push({ action: 'table', table: 'order_items', chunk: { index: i, count: 6, key_column: 'order_id', lower: i ? i * 100 : null, upper: i < 5 ? (i + 1) * 100 : null } });
+  }
+  work.push({ action: 'table', table: 'orders', chunk: null }, { action: 'table', table: 'customers', chunk: null });
+
+  const two = await run({ mode: 'validate', validation_concurrency: 2, tables: ['order_items', 'orders', 'customers'] }, { work });
+  assert.equal(two.status, 'SUCCEEDED', JSON.stringify(two.error));
+  const items = two.w.payloads('validate-tables').slice(1);
+  assert.equal(items.length, 8);
+  assert.deepEqual(items.filter((p) => p.table === 'order_items').map((p) => p.chunk.index).sort(), [0, 1, 2, 3, 4, 5]);
+  assert.deepEqual(items.find((p) => p.chunk?.index === 2), { action: 'table', table: 'order_items', chunk: work[2].chunk, sequences: 'fail' });
+  assert.equal(two.w.maxInFlight, 2, 'two at a time');
+  assert.deepEqual(two.w.payloads('validate-tables')[0].tables, ['order_items', 'orders', 'customers']);
+  assert.equal(lastReport(two).validation.results.length, 8, 'one result per item, for the report');
+  assert.equal(two.output.tables_validated, 8);
+
+  const dflt = await run({ mode: 'validate' }, { work });
+  assert.equal(dflt.w.maxInFlight, 4, 'four at a time by default');
 });
 
-test('an unknown mode fails at once, before any function runs', async () => {
-  const r = await run({ mode: 'migrat' });
+test('a work item that fails after its retries fails the Map: caught, failure report', async () => {
+  const r = await run({ mode: 'validate' }, { errors: { 'validate-tables': [null, 'Lambda.Unknown'] } });
   assert.equal(r.status, 'FAILED');
-  assert.equal(failure(r).name, 'InvalidInput');
-  assert.equal(r.w.calls.length, 0);
+  assert.equal(r.error.name, 'Lambda.Unknown');
+  assert.deepEqual(r.entered.slice(-3), ['Record the failure', 'Write failure report', 'Execution failed']);
+  assert.deepEqual(lastReport(r).validation.results, []);
+  assert.equal(lastReport(r).validation.plan.work.length, 2, 'the plan is in the failure report');
+});
+
+test('an input the machine cannot use is refused before any function runs, with a failure report', async () => {
+  for (const input of [
+    { mode: 'migrat' },
+    { mode: 'migrate', seed_scale: 1 },
+    { mode: 'migrate', cdc_changes: 100 },
+    { mode: 'migrate', seed: 1 },
+    { mode: 'migrate', cdc_proof: 100 },
+    { mode: 'migrate', max_polls: 0 },
+    { mode: 'migrate', poll_interval_seconds: '15' },
+    { mode: 'validate', validation_concurrency: -1 },
+    { mode: 'migrate', in_sync_lag_seconds: 'low' },
+  ]) {
+    const r = await run(input);
+    assert.equal(r.status, 'FAILED', JSON.stringify(input));
+    assert.equal(r.error.name, 'InvalidInput', JSON.stringify(input));
+    assert.deepEqual(r.w.calls.map((c) => c.fn), ['report'], JSON.stringify(input));
+    assert.match(lastReport(r).error.Cause, /execution input not understood/);
+  }
+});
+
+test('the report step failing ends the execution at once: no second report, no loop', async () => {
+  const ok = await run({ mode: 'validate' }, { always: { report: 'ReportError' } });
+  assert.equal(ok.status, 'FAILED');
+  assert.equal(ok.error.name, 'ReportError');
+  assert.equal(ok.w.payloads('report').length, 1);
+  assert.equal(ok.entered.at(-1), 'Report could not be written');
+
+  const failing = await run({ mode: 'migrate' }, { phases: ['failed'], always: { report: 'ReportError' } });
+  assert.equal(failing.error.name, 'ReportError');
+  assert.equal(failing.w.payloads('report').length, 1, 'the failure report is not retried on ReportError');
+  assert.deepEqual(failing.entered.slice(-2), ['Write failure report', 'Report could not be written']);
+
+  const throttled = await run({ mode: 'validate' }, { always: { report: 'Lambda.TooManyRequestsException' } });
+  assert.equal(throttled.w.payloads('report').length, 7, 'Lambda throttling: 1 try + 6 retries, then the end');
 });

@@ -1,115 +1,257 @@
-// The local runner against an HTTP server that answers like `cargo lambda
-// watch`: 200 with the payload; a function error as HTTP 500 with
-// {errorType, errorMessage} and no X-Amz-Function-Error header.
+// run-local.mjs for real: as a separate process, against a local HTTP server
+// that answers like `cargo lambda watch` (200 with the result; a function
+// error as HTTP 500 with {errorType, errorMessage} and no X-Amz-Function-Error
+// header), backed by the strict fake functions of fakes.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { world } from './fakes.mjs';
+import { invokeFunction, parseArgs } from '../run-local.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
+const RUNNER = join(here, '..', 'run-local.mjs');
 
-/** A fake cargo-lambda invoke API backed by the fake functions. */
-async function fakeWatch(script) {
+/**
+ * A fake invoke API. `answer(fn, payload, n)` may return {status, body, headers}
+ * to answer a call itself; otherwise the fake functions answer.
+ */
+async function fakeWatch(script = {}, answer = () => null) {
   const w = world(script);
+  const requests = [];
   const server = http.createServer((req, res) => {
-    const m = req.url.match(/^\/2015-03-31\/functions\/([^/]+)\/invocations$/);
     let body = '';
     req.on('data', (c) => { body += c; });
     req.on('end', async () => {
+      const m = req.url.match(/^\/2015-03-31\/functions\/([^/]+)\/invocations$/);
+      requests.push({ method: req.method, url: req.url, body });
       if (req.method !== 'POST' || !m) {
-        res.writeHead(404).end();
+        res.writeHead(404).end('not found');
+        return;
+      }
+      const fn = decodeURIComponent(m[1]);
+      const payload = JSON.parse(body);
+      const n = requests.filter((r) => r.url === req.url).length;
+      const custom = answer(fn, payload, n);
+      if (custom) {
+        w.calls.push({ fn, payload });
+        res.writeHead(custom.status, { 'content-type': 'application/json', ...custom.headers }).end(custom.body);
         return;
       }
       try {
-        const out = await w.invoke(m[1], JSON.parse(body));
+        const out = await w.invoke(fn, payload);
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(out));
       } catch (e) {
-        res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ errorType: e.name, errorMessage: e.message }));
+        // cargo lambda watch: HTTP 500, {errorType, errorMessage}, no X-Amz-Function-Error.
+        const doc = (() => { try { return JSON.parse(e.message); } catch { return { errorType: e.name, errorMessage: e.message }; } })();
+        res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify(doc));
       }
     });
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { w, port: server.address().port, close: () => new Promise((r) => server.close(r)) };
+  return { w, requests, port: server.address().port, close: () => new Promise((r) => server.close(r)) };
 }
 
-/** Run the runner as a separate process (async, so the fake server keeps serving). */
-async function runner(port, input, extra = []) {
+/** Run the runner as its own process (plain `node`: it loads the polyfill itself). */
+async function runner(args, { output = true } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'dmsflow-runner-'));
-  const events = join(dir, 'events.jsonl');
-  const output = join(dir, 'out.json');
-  const { spawn } = await import('node:child_process');
-  const child = spawn(process.execPath, ['-r', join(here, 'polyfill.cjs'), join(here, '..', 'run-local.mjs'),
-    '--port', String(port), '--input', JSON.stringify(input), '--wait-ms', '0', '--retry-ms', '0',
-    '--events', events, '--output', output, '--name', 'runner-test', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const files = { events: join(dir, 'events.jsonl'), output: join(dir, 'out.json') };
+  const child = spawn(process.execPath, [RUNNER, '--events', files.events, ...(output ? ['--output', files.output] : []), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
   let stderr = '';
+  child.stdout.on('data', (c) => { stdout += c; });
   child.stderr.on('data', (c) => { stderr += c; });
+  const started = Date.now();
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   const code = await new Promise((r) => child.on('close', r));
-  const read = (f) => { try { return readFileSync(f, 'utf8'); } catch { return ''; } };
+  clearTimeout(killer);
+  const read = (f) => (existsSync(f) ? readFileSync(f, 'utf8') : '');
   return {
     code,
+    stdout,
     stderr,
-    out: read(output) ? JSON.parse(read(output)) : null,
-    events: read(events).split('\n').filter(Boolean).map((l) => JSON.parse(l)),
+    ms: Date.now() - started,
+    dir,
+    out: output ? (read(files.output) ? JSON.parse(read(files.output)) : null) : (stdout ? JSON.parse(stdout) : null),
+    events: read(files.events).split('\n').filter(Boolean).map((l) => JSON.parse(l)),
   };
 }
+const FAST = ['--poll-interval-override-ms', '0', '--retry-interval-override-ms', '0'];
+const args = (port, input, ...more) => ['--port', String(port), '--input', JSON.stringify(input), '--name', 'runner-test', ...FAST, ...more];
 
-test('a full migrate run through the HTTP invoke API succeeds with exit 0', async () => {
-  const fake = await fakeWatch({});
+test('a migrate run through the HTTP invoke API: SUCCEEDED, exit 0, output on stdout, progress and events', async () => {
+  const fake = await fakeWatch();
   try {
-    const r = await runner(fake.port, { mode: 'migrate', seed_scale: 1, cdc_changes: 10 });
+    const r = await runner(args(fake.port, { mode: 'migrate', seed: { scale: 1 }, cdc_proof: { count: 10 } }), { output: false });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.out.status, 'SUCCEEDED');
-    assert.equal(r.out.output.report.payload.verdict, 'identical');
-    assert.match(r.stderr, /Check migration progress: phase in-sync, full load 100%, lag 0.2 s/);
-    assert.ok(r.events.some((e) => e.type === 'StateEntered' && e.state === 'Validate one table'));
+    assert.equal(r.out.execution, 'runner-test');
+    assert.equal(r.out.output.verdict, 'identical');
+    assert.equal(r.out.output.execution, 'runner-test', 'the execution name reaches the report');
+    // Live progress: steps, and every progress check with phase, percent, lag.
+    assert.match(r.stderr, /\] Seed source database\n.*Seed source database: 990 rows loaded/);
+    assert.match(r.stderr, /Check migration progress: phase full-load, full load 50.0%, lag 12.5 s, 3\/6 tables loaded/);
+    assert.match(r.stderr, /Check migration progress: phase in-sync, full load 100%, lag 0.2 s, 6\/6 tables loaded/);
+    assert.match(r.stderr, /Validate one table: orders identical/);
+    assert.match(r.stderr, /Write report: verdict identical/);
+    assert.match(r.stderr, /execution runner-test: SUCCEEDED in/);
+    assert.equal((r.stderr.match(/\] Check migration progress\n/g) ?? []).length, 1, 'a poll loop names its step once');
+    // Events: every state entered and exited, Map iterations with their index.
+    const entered = r.events.filter((e) => e.type === 'StateEntered').map((e) => e.state);
+    assert.deepEqual(entered.slice(0, 4), ['Read input', 'Apply defaults', 'Which mode?', 'Seed requested?']);
+    assert.equal(entered.at(-1), 'Target is identical');
+    assert.equal(r.events.filter((e) => e.type === 'StateExited').length, r.events.filter((e) => e.type === 'StateEntered').length);
+    assert.deepEqual(r.events.filter((e) => e.state === 'Validate one table' && e.type === 'StateEntered').map((e) => e.index).sort(), [0, 1]);
+    // What went over HTTP is what the functions take.
+    assert.deepEqual(JSON.parse(fake.requests[0].body), { mode: 'load', scale: 1 });
+    assert.equal(fake.requests[0].url, '/2015-03-31/functions/seed-source/invocations');
+    assert.deepEqual([...new Set(fake.requests.map((q) => q.url.split('/')[3]))].sort(), ['poll-task', 'report', 'seed-source', 'start-task', 'validate-tables']);
   } finally {
     await fake.close();
   }
 });
 
-test('HTTP 500 with a transient errorType is retried, then succeeds', async () => {
-  const fake = await fakeWatch({ failOnce: { 'start-task': 'DatabaseUnavailable' } });
+test('HTTP 500 {"errorType":"DatabaseUnavailable"} is retried by the definition, then the 200 goes on', async () => {
+  const fake = await fakeWatch({ errors: { 'start-task': ['DatabaseUnavailable'] } });
   try {
-    const r = await runner(fake.port, { mode: 'migrate' });
+    const r = await runner(args(fake.port, { mode: 'migrate' }));
     assert.equal(r.code, 0, r.stderr);
-    assert.ok(r.events.some((e) => e.type === 'StateRetried' && e.state === 'Start migration'), JSON.stringify(r.events));
-    assert.equal(fake.w.calls.filter((c) => c.fn === 'start-task' && c.payload.action === 'start').length, 2);
+    const retried = r.events.filter((e) => e.type === 'StateRetried');
+    assert.deepEqual(retried.map((e) => [e.state, e.errorEquals.includes('DatabaseUnavailable')]), [['Start migration', true]]);
+    assert.equal(fake.w.payloads('start-task').filter((p) => p.action === 'start').length, 2);
+    assert.match(r.stderr, /Start migration: DatabaseUnavailable: start-task: DatabaseUnavailable \(call 1\)\n.*Start migration: retry 1 of 4\n/);
   } finally {
     await fake.close();
   }
 });
 
-test('HTTP 500 with SourceNotEmpty is caught: failure report, exit 1', async () => {
-  const fake = await fakeWatch({ fail: { 'seed-source': 'SourceNotEmpty' } });
+test('HTTP 500 {"errorType":"SourceNotEmpty"} is caught: failure report with the error, FAILED, exit 1', async () => {
+  const fake = await fakeWatch({ always: { 'seed-source': 'SourceNotEmpty' } });
   try {
-    const r = await runner(fake.port, { mode: 'migrate', seed_scale: 1 });
+    const r = await runner(args(fake.port, { mode: 'migrate', seed: { scale: 1 } }));
     assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.out.status, 'FAILED');
     assert.equal(r.out.error, 'SourceNotEmpty');
-    assert.equal(fake.w.calls.find((c) => c.fn === 'report').payload.error.Error, 'SourceNotEmpty');
+    assert.match(r.out.cause, /^FAILED: SourceNotEmpty/);
+    assert.equal(fake.w.payloads('seed-source').length, 1, 'not retried');
+    const report = fake.w.payloads('report')[0];
+    assert.equal(report.error.Error, 'SourceNotEmpty');
+    assert.deepEqual(JSON.parse(report.error.Cause), { errorType: 'SourceNotEmpty', errorMessage: 'seed-source: SourceNotEmpty' }, 'the Cause is the error document, as on AWS');
+    assert.ok(r.events.some((e) => e.type === 'StateCaught' && e.state === 'Seed source database' && e.next === 'Record the failure'));
   } finally {
     await fake.close();
   }
 });
 
-test('the before-validate hook runs once, before the plan', async () => {
-  const fake = await fakeWatch({});
-  const dir = mkdtempSync(join(tmpdir(), 'dmsflow-hook-'));
+test('a validation difference ends FAILED (exit 1) with TargetDifferent, after the report', async () => {
+  const fake = await fakeWatch({ different: ['orders'] });
   try {
-    const r = await runner(fake.port, { mode: 'validate' }, ['--before-validate', `echo hook >> ${dir}/hook.txt`]);
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(readFileSync(join(dir, 'hook.txt'), 'utf8'), 'hook\n');
+    const r = await runner(args(fake.port, { mode: 'validate' }));
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.out.error, 'TargetDifferent');
+    assert.match(r.stderr, /Validate one table: orders different \(1 rows differ\)/);
   } finally {
     await fake.close();
   }
 });
 
-test('nothing listening: Lambda.ServiceException, retried, then a failed execution', async () => {
-  const r = await runner(1, { mode: 'validate' });
+test('the before-validate hook runs once, after the sequences and just before the plan; a failing hook is a runner error', async () => {
+  const marker = join(mkdtempSync(join(tmpdir(), 'dmsflow-hook-')), 'hook.txt');
+  let seenAtPlan = null;
+  const fake = await fakeWatch({ errors: { 'validate-tables': ['DatabaseUnavailable'] } }, (fn, payload) => {
+    if (fn === 'start-task' && payload.action === 'sync-sequences') assert.ok(!existsSync(marker), 'not before the sequences');
+    if (fn === 'validate-tables' && payload.action === 'plan' && seenAtPlan === null) seenAtPlan = existsSync(marker);
+    return null;
+  });
+  try {
+    const r = await runner(args(fake.port, { mode: 'migrate' }, '--before-validate', `echo corrupted >> '${marker}'`));
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(seenAtPlan, true, 'the hook ran before the plan');
+    assert.equal(readFileSync(marker, 'utf8'), 'corrupted\n', 'once, even though the plan was retried');
+    assert.match(r.stderr, /before validation: echo corrupted/);
+  } finally {
+    await fake.close();
+  }
+  const broken = await fakeWatch();
+  try {
+    const r = await runner(args(broken.port, { mode: 'validate' }, '--before-validate', 'exit 3'));
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /--before-validate failed \(exit 3\)/);
+    assert.equal(broken.w.payloads('validate-tables').length, 0, 'nothing validated');
+  } finally {
+    await broken.close();
+  }
+});
+
+test('the poll interval override sets every Wait', async () => {
+  const fake = await fakeWatch({ phases: ['starting', 'full-load', 'full-load', 'in-sync'] });
+  try {
+    const r = await runner(['--port', String(fake.port), '--input', '{"mode":"migrate"}', '--poll-interval-override-ms', '150', '--retry-interval-override-ms', '0', '--quiet']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '', '--quiet');
+    const waits = r.events.filter((e) => e.state === 'Wait before polling');
+    const spans = [];
+    for (let i = 0; i < waits.length; i += 2) spans.push(waits[i + 1].t - waits[i].t);
+    assert.equal(spans.length, 4);
+    assert.ok(spans.every((ms) => ms >= 140 && ms < 1000), `Waits of ~150 ms, saw ${spans}`);
+    assert.match(r.out.execution, /^dmsflow-local-\d{8}T\d{6}Z$/, 'a default execution name');
+  } finally {
+    await fake.close();
+  }
+});
+
+test('nothing listening: Lambda.ServiceException, retried, then FAILED (even the report cannot be written)', async () => {
+  const closed = await fakeWatch();
+  await closed.close();
+  const r = await runner(args(closed.port, { mode: 'validate' }));
   assert.equal(r.code, 1, r.stderr);
   assert.equal(r.out.error, 'Lambda.ServiceException');
+  assert.equal(r.events.filter((e) => e.type === 'StateRetried' && e.state === 'Plan validation').length, 6);
+  assert.equal(r.events.filter((e) => e.type === 'StateEntered').at(-1).state, 'Report could not be written');
+  assert.match(r.out.cause, /cannot invoke report at http:\/\/127\.0\.0\.1:\d+\/2015-03-31\/functions\/report\/invocations: ECONNREFUSED/);
+});
+
+test('invokeFunction translates every kind of answer into the error name the definition matches', async () => {
+  const answers = {
+    ok: { status: 200, body: '{"phase":"in-sync"}' },
+    fn500: { status: 500, body: '{"errorType":"SourceNotEmpty","errorMessage":"shop.orders holds 200 rows"}' },
+    header: { status: 200, headers: { 'x-amz-function-error': 'Unhandled' }, body: '{"errorType":"AwsTransient","errorMessage":"throttled"}' },
+    body200: { status: 200, body: '{"errorType":"TlsError","errorMessage":"bad certificate"}' },
+    headerOnly: { status: 200, headers: { 'x-amz-function-error': 'Unhandled' }, body: 'Task timed out after 900.00 seconds' },
+    plain500: { status: 500, body: 'internal error' },
+    busy: { status: 429, body: '{"message":"Rate exceeded"}' },
+    missing: { status: 404, body: 'function not found' },
+    bad400: { status: 400, body: '{"message":"bad request"}' },
+    garbage: { status: 200, body: 'not json' },
+  };
+  const fake = await fakeWatch({}, (fn) => answers[fn]);
+  const call = (fn) => invokeFunction({ port: fake.port }, fn, { x: 1 }).then((v) => ({ ok: v }), (e) => ({ name: e.name, cause: e.message }));
+  try {
+    assert.deepEqual(await call('ok'), { ok: { phase: 'in-sync' } });
+    assert.deepEqual(await call('fn500'), { name: 'SourceNotEmpty', cause: answers.fn500.body });
+    assert.deepEqual(await call('header'), { name: 'AwsTransient', cause: answers.header.body });
+    assert.deepEqual(await call('body200'), { name: 'TlsError', cause: answers.body200.body });
+    assert.equal((await call('headerOnly')).name, 'Lambda.Unknown');
+    assert.equal((await call('plain500')).name, 'Lambda.ServiceException');
+    assert.equal((await call('busy')).name, 'Lambda.TooManyRequestsException');
+    assert.equal((await call('missing')).name, 'Lambda.ResourceNotFoundException');
+    assert.equal((await call('bad400')).name, 'Lambda.AWSLambdaException');
+    assert.equal((await call('garbage')).name, 'Lambda.Unknown');
+    assert.deepEqual(JSON.parse(fake.requests[0].body), { x: 1 }, 'the body is the Payload');
+  } finally {
+    await fake.close();
+  }
+});
+
+test('bad options and a bad input are runner errors (exit 2) before anything runs', async () => {
+  for (const bad of [['--input', '{mode'], ['--port', 'x'], ['--frobnicate'], ['--poll-interval-override-ms', '-1'], ['--input']]) {
+    const r = await runner(bad);
+    assert.equal(r.code, 2, `${bad}: ${r.stderr}`);
+    assert.match(r.stderr, /^run-local: /);
+  }
+  assert.deepEqual(parseArgs(['--wait-ms', '500', '--retry-ms', '0']).waitMs, 500, 'the first version\'s option names still work');
 });

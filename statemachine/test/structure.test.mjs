@@ -1,136 +1,281 @@
-// The definition's shape: valid ASL, every state reachable, every Task retried
-// and caught, only known error names matched, loops bounded, placeholders only
-// for the five function ARNs.
+// The definition's shape, checked against the Rust side where the two must
+// agree: valid ASL, only the five templatefile placeholders, every state
+// reachable and commented, every Task retried and caught, only error names the
+// functions really emit, bounded poll loops, and result selectors / the report
+// event exactly the fields of the Rust types.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { render, DEFINITION_PATH, PLACEHOLDERS } from '../render.mjs';
+import { render, DEFINITION_PATH, PLACEHOLDERS, FUNCTIONS, fakeArn, functionOfArn } from '../render.mjs';
 
 const require = createRequire(import.meta.url);
 const aslValidator = require('asl-validator');
 
-const LAMBDA_ERRORS = [
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.TooManyRequestsException',
-];
+const definition = render();
+const raw = readFileSync(DEFINITION_PATH, 'utf8');
+const rust = (path) => readFileSync(new URL(`../../functions/dmsflow/src/${path}`, import.meta.url), 'utf8');
 
-/** The stable error names the Rust functions emit (ErrorType::as_str). */
+const LAMBDA_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
+const MAX_LAMBDA_TIMEOUT = 900; // Lambda's hard limit (terraform/variables.tf lambda_sizing enforces it too)
+
+// ------------------------------------------------------------- Rust sources
+/** The `as_str` names of ErrorType, checked against `ErrorType::ALL`. */
 function rustErrorTypes() {
-  const src = readFileSync(new URL('../../functions/dmsflow/src/error.rs', import.meta.url), 'utf8');
-  const names = [...src.matchAll(/ErrorType::(\w+) => "(\w+)"/g)].map((m) => m[2]);
-  assert.ok(names.length >= 10, 'parsed the as_str match arms of error.rs');
-  return new Set(names);
+  const src = rust('error.rs');
+  const arms = new Map([...src.matchAll(/ErrorType::(\w+) => "([^"]+)"/g)].map((m) => [m[1], m[2]]));
+  const all = src.match(/pub const ALL: &'static \[ErrorType\] = &\[([^\]]*)\]/);
+  assert.ok(all && arms.size >= 10, 'parsed ErrorType::ALL and the as_str match arms of functions/dmsflow/src/error.rs');
+  const variants = [...all[1].matchAll(/ErrorType::(\w+)/g)].map((m) => m[1]);
+  assert.deepEqual([...arms.keys()].sort(), [...variants].sort(), 'as_str covers exactly ErrorType::ALL');
+  const transientBody = src.match(/fn is_transient\(self\) -> bool \{([\s\S]*?)\n    \}/);
+  assert.ok(transientBody, 'parsed ErrorType::is_transient');
+  const transient = [...transientBody[1].matchAll(/ErrorType::(\w+)/g)].map((m) => arms.get(m[1]));
+  return { names: new Set(arms.values()), transient: transient.sort() };
 }
 
-function allStates(definition, prefix = '') {
-  const out = [];
-  for (const [name, state] of Object.entries(definition.States)) {
-    out.push({ name: prefix + name, state, machine: definition });
-    if (state.Type === 'Map') out.push(...allStates(state.ItemProcessor, `${name}/`));
-    if (state.Type === 'Parallel') state.Branches.forEach((b, i) => out.push(...allStates(b, `${name}[${i}]/`)));
+/** Field names of a Rust struct, in order; refuses serde renames it cannot follow. */
+function rustFields(path, struct) {
+  const src = rust(path);
+  const start = src.indexOf(`pub struct ${struct} {`);
+  assert.ok(start >= 0, `pub struct ${struct} in ${path}`);
+  const body = src.slice(start, src.indexOf('\n}', start));
+  assert.ok(!/rename|flatten|skip_serializing/.test(body), `${struct}: a serde attribute this test does not follow`);
+  return [...body.matchAll(/^\s*pub (\w+):/gm)].map((m) => m[1]);
+}
+
+/** The keys of the JSON the report handler returns. */
+function reportResultKeys() {
+  const src = rust('handlers/report.rs');
+  const block = src.match(/Ok\(json!\(\{([\s\S]*?)\}\)\)/);
+  assert.ok(block, 'the Ok(json!({…})) of handlers/report.rs');
+  return [...block[1].matchAll(/^\s*"(\w+)":/gm)].map((m) => m[1]);
+}
+
+// ---------------------------------------------------------------- the graph
+function machines(machine = definition, label = 'main') {
+  const out = [{ label, machine }];
+  for (const [name, state] of Object.entries(machine.States)) {
+    if (state.Type === 'Map') out.push(...machines(state.ItemProcessor, `${label}/${name}`));
   }
   return out;
 }
+const allStates = () => machines().flatMap(({ label, machine }) => Object.entries(machine.States).map(([name, state]) => ({ label, name, state, machine })));
 
 function successors(state) {
-  const next = [];
-  if (state.Next) next.push(state.Next);
-  if (state.Default) next.push(state.Default);
-  for (const c of state.Choices ?? []) next.push(c.Next);
-  for (const c of state.Catch ?? []) next.push(c.Next);
-  return next;
+  return [state.Next, state.Default, ...(state.Choices ?? []).map((c) => c.Next), ...(state.Catch ?? []).map((c) => c.Next)].filter(Boolean);
 }
 
+/** Names of states on a cycle of the graph restricted to `keep`. */
+function cyclic(machine, keep = () => true) {
+  const names = Object.keys(machine.States).filter((n) => keep(n, machine.States[n]));
+  const edges = new Map(names.map((n) => [n, successors(machine.States[n]).filter((m) => names.includes(m))]));
+  const onCycle = new Set();
+  for (const start of names) {
+    const seen = new Set();
+    const stack = [...edges.get(start)];
+    while (stack.length) {
+      const n = stack.pop();
+      if (n === start) onCycle.add(start);
+      if (seen.has(n)) continue;
+      seen.add(n);
+      stack.push(...edges.get(n));
+    }
+  }
+  return [...onCycle];
+}
+
+const isReportTask = (state) => state.Type === 'Task' && functionOfArn(state.Parameters?.FunctionName) === 'report';
+
+// -------------------------------------------------------------------- tests
 test('asl-validator accepts the rendered definition', () => {
-  const { isValid, errors } = aslValidator(render());
+  const { isValid, errors } = aslValidator(definition);
   assert.ok(isValid, JSON.stringify(errors, null, 2));
 });
 
-test('the only template placeholders are the five function ARNs', () => {
-  const text = readFileSync(DEFINITION_PATH, 'utf8');
-  const found = new Set([...text.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]));
-  assert.deepEqual([...found].sort(), [...PLACEHOLDERS].sort());
-  assert.ok(!text.includes('%{'), 'no templatefile directives');
+test('templatefile: the five function ARNs are the only placeholders, used only as FunctionName', () => {
+  const found = [...raw.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]);
+  assert.deepEqual([...new Set(found)].sort(), [...PLACEHOLDERS].sort());
+  assert.equal(raw.match(/\$\{/g).length, found.length, 'no other ${');
+  assert.ok(!raw.includes('%{'), 'no templatefile directive');
+  const fromTasks = allStates().filter(({ state }) => state.Type === 'Task').map(({ state }) => state.Parameters.FunctionName);
+  assert.equal(fromTasks.length, found.length, 'every placeholder is a FunctionName');
+  assert.deepEqual([...new Set(fromTasks)].sort(), FUNCTIONS.map(fakeArn).sort(), 'all five functions are used');
 });
 
-test('every state is reachable from StartAt, in every machine', () => {
-  const check = (machine, label) => {
+test('every state is reachable from StartAt, every transition names a state, every state has a Comment', () => {
+  for (const { label, machine } of machines()) {
     const seen = new Set();
     const queue = [machine.StartAt];
     while (queue.length) {
       const name = queue.shift();
       if (seen.has(name)) continue;
-      assert.ok(machine.States[name], `${label}: transition to unknown state ${name}`);
+      assert.ok(machine.States[name], `${label}: a transition to unknown state "${name}"`);
       seen.add(name);
       queue.push(...successors(machine.States[name]));
     }
-    const unreachable = Object.keys(machine.States).filter((n) => !seen.has(n));
-    assert.deepEqual(unreachable, [], `${label}: unreachable states`);
-    for (const state of Object.values(machine.States)) {
-      if (state.Type === 'Map') check(state.ItemProcessor, 'Map');
-    }
-  };
-  check(render(), 'main');
+    assert.deepEqual(Object.keys(machine.States).filter((n) => !seen.has(n)), [], `${label}: unreachable states`);
+  }
+  for (const { label, name, state } of allStates()) assert.ok(state.Comment?.length > 10, `${label}: "${name}" has a Comment`);
 });
 
-test('every Task retries Lambda service errors with backoff and jitter, and transient function errors', () => {
-  for (const { name, state } of allStates(render())) {
+test('every Task invokes a function through lambda:invoke, with a timeout above the longest Lambda timeout', () => {
+  for (const { name, state } of allStates()) {
     if (state.Type !== 'Task') continue;
-    const retry = state.Retry ?? [];
-    const lambda = retry.find((r) => LAMBDA_ERRORS.every((e) => r.ErrorEquals.includes(e)));
-    assert.ok(lambda, `${name}: retries the four Lambda service errors`);
-    assert.ok(lambda.BackoffRate > 1 && lambda.JitterStrategy === 'FULL' && lambda.MaxDelaySeconds, `${name}: backoff + jitter`);
-    const transient = retry.find((r) => r.ErrorEquals.includes('DatabaseUnavailable') && r.ErrorEquals.includes('AwsTransient'));
-    assert.ok(transient, `${name}: retries DatabaseUnavailable and AwsTransient`);
+    assert.equal(state.Resource, 'arn:aws:states:::lambda:invoke', name);
+    assert.ok(functionOfArn(state.Parameters.FunctionName), `${name}: FunctionName is a placeholder`);
+    assert.ok('Payload' in state.Parameters || 'Payload.$' in state.Parameters, `${name}: a Payload`);
+    assert.ok(state.TimeoutSeconds > MAX_LAMBDA_TIMEOUT, `${name}: the function's own timeout must fire first`);
   }
 });
 
-test('every Task outside a Map catches to a report path; the Map is caught as a whole', () => {
-  const machine = render();
-  for (const [name, state] of Object.entries(machine.States)) {
+test('every Task retries the Lambda service errors and the transient function errors, with backoff and full jitter', () => {
+  const { transient } = rustErrorTypes();
+  assert.deepEqual(transient, ['AwsTransient', 'DatabaseUnavailable'], 'ErrorType::is_transient');
+  for (const { name, state } of allStates()) {
+    if (state.Type !== 'Task') continue;
+    const retriers = state.Retry ?? [];
+    const lambda = retriers.find((r) => [...r.ErrorEquals].sort().join() === [...LAMBDA_ERRORS].sort().join());
+    const functions = retriers.find((r) => [...r.ErrorEquals].sort().join() === transient.join());
+    for (const [what, r] of [['Lambda service errors', lambda], ['transient function errors', functions]]) {
+      assert.ok(r, `${name}: retries the ${what}`);
+      assert.ok(r.BackoffRate > 1 && r.MaxDelaySeconds > 0 && r.JitterStrategy === 'FULL' && r.MaxAttempts >= 2, `${name}: ${what} with backoff, cap and jitter`);
+    }
+    assert.equal(retriers.length, 2, `${name}: nothing else is retried (every other error is final)`);
+  }
+});
+
+test('every Task is caught: to a Pass recording the error, then the failure report; the report steps straight to a Fail', () => {
+  const main = definition.States;
+  const failureReport = Object.entries(main).filter(([, s]) => isReportTask(s) && s.Next && main[s.Next].Type === 'Fail');
+  assert.equal(failureReport.length, 1, 'one failure report step, followed by a Fail');
+  const [failureReportName] = failureReport[0];
+  for (const { label, name, state, machine } of allStates()) {
     if (state.Type !== 'Task' && state.Type !== 'Map') continue;
-    const all = (state.Catch ?? []).find((c) => c.ErrorEquals.includes('States.ALL'));
-    assert.ok(all, `${name}: catches States.ALL`);
-    assert.equal(all.ResultPath, '$.error', `${name}: keeps the state, records the error`);
-    const target = machine.States[all.Next];
-    const reportTask = (s) => s?.Type === 'Task' && s.Parameters?.FunctionName?.endsWith('dmsflow-report');
-    if (reportTask(state)) {
-      assert.equal(target.Type, 'Fail', `${name}: a failing report ends the execution (no loop)`);
+    if (label !== 'main') {
+      // Inside the Map: a failed item fails the Map, whose own Catch handles it.
+      assert.ok(!state.Catch, `${label}/${name}: caught by the enclosing Map`);
+      continue;
+    }
+    assert.equal(state.Catch?.length, 1, `${name}: one catcher`);
+    const [catcher] = state.Catch;
+    assert.deepEqual(catcher.ErrorEquals, ['States.ALL'], `${name}: catches everything`);
+    const target = machine.States[catcher.Next];
+    if (isReportTask(state)) {
+      assert.equal(target.Type, 'Fail', `${name}: a failing report ends the execution (never loops)`);
+      assert.notEqual(catcher.ResultPath, '$.error', `${name}: keeps the original error`);
     } else {
-      assert.ok(reportTask(machine.States[target.Next]) || reportTask(target), `${name}: the catch leads to the report`);
+      assert.equal(catcher.ResultPath, '$.error', `${name}: records the error, keeps the state`);
+      assert.equal(target.Type, 'Pass', `${name}: to a Pass`);
+      assert.equal(target.Next, failureReportName, `${name}: then the failure report`);
+    }
+  }
+  // Every way into the failure report records an {Error, Cause} first.
+  for (const [name, state] of Object.entries(main)) {
+    if (successors(state).includes(failureReportName)) {
+      assert.equal(state.Type, 'Pass', `${name} leads to the failure report`);
+      const recorded = state.ResultPath === '$.error' && state.Parameters && ('Error' in state.Parameters) && ('Cause' in state.Parameters || 'Cause.$' in state.Parameters);
+      const caught = Object.values(main).some((s) => s.Catch?.some((c) => c.Next === name && c.ResultPath === '$.error'));
+      assert.ok(recorded || caught, `${name}: $.error is set before the failure report`);
     }
   }
 });
 
-test('every ErrorEquals name is a States.* or Lambda.* error, or one the functions really emit', () => {
-  const emitted = rustErrorTypes();
-  for (const { name, state } of allStates(render())) {
+test('every ErrorEquals name is States.*, one of the four Lambda service errors, or in ErrorType::ALL', () => {
+  const { names } = rustErrorTypes();
+  let count = 0;
+  for (const { name, state } of allStates()) {
     for (const rule of [...(state.Retry ?? []), ...(state.Catch ?? [])]) {
       for (const e of rule.ErrorEquals) {
-        const ok = e.startsWith('States.') || LAMBDA_ERRORS.includes(e) || emitted.has(e);
-        assert.ok(ok, `${name}: ErrorEquals ${e} is not an error any function emits`);
+        count += 1;
+        assert.ok(e.startsWith('States.') || LAMBDA_ERRORS.includes(e) || names.has(e), `${name}: ErrorEquals "${e}" is not an error any function emits`);
       }
     }
   }
+  assert.ok(count > 50);
 });
 
-test('every poll loop is bounded by a counter checked on each cycle', () => {
-  const machine = render();
-  for (const [name, state] of Object.entries(machine.States)) {
-    if (state.Type !== 'Wait') continue;
-    // Follow the cycle from the Wait back to itself and require a counter check on it.
-    let current = name;
-    let bounded = false;
-    for (let i = 0; i < 10; i++) {
-      const s = machine.States[current];
-      if (s.Type === 'Choice' && s.Choices.some((c) => c.NumericGreaterThanEqualsPath === '$.config.max_polls')) bounded = true;
-      current = s.Type === 'Choice' ? s.Default : s.Next;
-      if (current === name) break;
-    }
-    assert.equal(current, name, `${name} is part of a loop`);
-    assert.ok(bounded, `${name}: the loop has a max_polls check`);
+test('poll loops are bounded: every cycle waits, and passes a max_polls check of a counter it increments', () => {
+  const main = definition.States;
+  assert.ok(cyclic(definition).length > 0, 'the definition has poll loops');
+  const counterChoices = Object.entries(main).filter(([, s]) => s.Type === 'Choice' && s.Choices.some((c) => c.NumericGreaterThanEqualsPath === '$.config.max_polls'));
+  assert.equal(counterChoices.length, 2, 'two bounded loops: migration and CDC');
+  const counters = counterChoices.map(([, s]) => s.Choices.find((c) => c.NumericGreaterThanEqualsPath).Variable);
+  const increments = Object.entries(main).filter(([, s]) => s.Type === 'Pass' && counters.some((v) => {
+    const key = v.split('.').at(-1);
+    return s.ResultPath === v.split('.').slice(0, -1).join('.') && s.Parameters?.[`${key}.$`] === `States.MathAdd(${v}, 1)`;
+  }));
+  assert.equal(increments.length, 2, 'each counter incremented by a States.MathAdd Pass');
+  const without = (names) => (n) => !names.includes(n);
+  assert.deepEqual(cyclic(definition, without(counterChoices.map(([n]) => n))), [], 'no cycle avoids a max_polls check');
+  assert.deepEqual(cyclic(definition, without(increments.map(([n]) => n))), [], 'no cycle avoids incrementing its counter');
+  assert.deepEqual(cyclic(definition, (n, s) => s.Type !== 'Wait'), [], 'no cycle without a Wait');
+  for (const [name] of counterChoices) {
+    const loop = cyclic(definition).filter((n) => cyclic(definition, without([name])).indexOf(n) < 0);
+    assert.ok(loop.length >= 4, `${name}: on a loop`);
   }
+});
+
+test('result selectors name exactly the fields of the Rust result types (a missing field would stop the execution)', () => {
+  const expected = {
+    'poll-task': rustFields('engine/progress.rs', 'Progress'),
+    'start-task start': rustFields('engine/mod.rs', 'ActionResult'),
+    'start-task sync-sequences': rustFields('engine/sequences.rs', 'SequencesResult'),
+    'seed-source schema': rustFields('seed.rs', 'SchemaResult'),
+    report: reportResultKeys(),
+  };
+  const fixture = JSON.parse(readFileSync(new URL('../../functions/dmsflow/tests/fixtures/progress.json', import.meta.url), 'utf8'));
+  assert.deepEqual(Object.keys(fixture).sort(), [...expected['poll-task']].sort(), 'the Progress fixture has every field');
+  const seen = new Set();
+  for (const { name, state } of allStates()) {
+    if (state.Type !== 'Task' || !state.ResultSelector) continue;
+    const entries = Object.entries(state.ResultSelector);
+    const picked = entries.filter(([k, v]) => k.endsWith('.$') && v === `$.Payload.${k.slice(0, -2)}`);
+    if (picked.length === 0) {
+      // Whole-payload selectors: the function's document kept as it is.
+      assert.ok(entries.some(([, v]) => v === '$.Payload'), `${name}: keeps $.Payload`);
+      continue;
+    }
+    assert.equal(picked.length, entries.length, `${name}: only fields of the payload`);
+    const fn = functionOfArn(state.Parameters.FunctionName);
+    const action = state.Parameters.Payload?.action ?? state.Parameters.Payload?.mode;
+    const key = expected[`${fn} ${action}`] ? `${fn} ${action}` : fn;
+    assert.ok(expected[key], `${name}: a known result type for ${key}`);
+    assert.deepEqual(picked.map(([k]) => k.slice(0, -2)).sort(), [...expected[key]].sort(), `${name}: the fields of ${key}'s result`);
+    seen.add(key);
+  }
+  assert.deepEqual([...seen].sort(), Object.keys(expected).sort(), 'every result type checked');
+});
+
+test('the state document is the report event: same slots as the Rust ReportEvent and its sections', () => {
+  const apply = Object.values(definition.States).find((s) => s.Type === 'Pass' && s.Parameters?.['config.$']?.startsWith('States.JsonMerge'));
+  assert.ok(apply, 'a Pass builds the state document');
+  const slots = Object.keys(apply.Parameters).map((k) => k.replace(/\.\$$/, ''));
+  const event = rustFields('report/mod.rs', 'ReportEvent');
+  for (const [name, state] of Object.entries(definition.States).filter(([, s]) => isReportTask(s))) {
+    const payload = state.Parameters.Payload;
+    assert.deepEqual(Object.keys(payload).map((k) => k.replace(/\.\$$/, '')).sort(), [...event].sort(), `${name}: the ReportEvent fields`);
+    for (const [k, v] of Object.entries(payload)) {
+      if (v.startsWith('$.')) assert.ok(slots.includes(v.slice(2).split('.')[0]), `${name}: ${k} comes from a slot of the state document`);
+    }
+  }
+  assert.deepEqual(Object.keys(apply.Parameters.seed).sort(), rustFields('report/mod.rs', 'SeedSection').sort());
+  assert.deepEqual(Object.keys(apply.Parameters.cdc).sort(), rustFields('report/mod.rs', 'CdcSection').sort());
+  assert.deepEqual(Object.keys(apply.Parameters.validation).sort(), rustFields('report/mod.rs', 'ValidationSection').sort());
+  assert.deepEqual(apply.Parameters.validation.results, [], 'results is a list, never null (the Rust type is a Vec)');
+  // Every step writes into a slot of the document (or completes an input object).
+  for (const { label, name, state } of allStates()) {
+    if (label !== 'main' || !state.ResultPath) continue;
+    const top = state.ResultPath.slice(2).split('.')[0];
+    assert.ok(slots.includes(top), `${name}: ResultPath ${state.ResultPath} is in the state document`);
+  }
+});
+
+test('statemachine/README.md documents exactly the defaults of the definition', () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const block = readme.match(/## Execution input[\s\S]*?```jsonc\n([\s\S]*?)```/);
+  assert.ok(block, 'a ```jsonc block under "## Execution input"');
+  const documented = JSON.parse(block[1].replace(/\s*\/\/.*$/gm, ''));
+  const read = Object.values(definition.States).find((s) => s.Parameters?.defaults);
+  assert.deepEqual(documented, read.Parameters.defaults);
 });
