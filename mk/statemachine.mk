@@ -14,20 +14,24 @@ STATEMACHINE_DIR := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))../statemachine
 STATEMACHINE_NODE := $(NODE) -r $(STATEMACHINE_DIR)/test/polyfill.cjs
 STATEMACHINE_STAMP := $(STATEMACHINE_DIR)/node_modules/.package-lock.json
 sm_now = date +%s.%N
+# aws-local-stepfunctions 3 wants Node >= 22; 20 works with the polyfill; older does not.
+sm_node_check = $(NODE) -e 'const m = +process.versions.node.split(".")[0]; if (m < 20) { console.error("statemachine: Node >= 20 required, found " + process.version); process.exit(1); }'
 sm_took = awk -v a="$$1" -v b="$$($(sm_now))" 'BEGIN { printf "%.1f", b - a }'
 
 # npm ci writes node_modules/.package-lock.json: its age against the lock file
 # says whether node_modules is current.
 $(STATEMACHINE_STAMP): $(STATEMACHINE_DIR)/package.json $(STATEMACHINE_DIR)/package-lock.json
-	@start=$$($(sm_now)); \
+	@$(sm_node_check)
+	@set -e; start=$$($(sm_now)); \
 	echo "statemachine: npm ci ($$($(NODE) --version), npm $$($(NPM) --version))"; \
-	cd $(STATEMACHINE_DIR) && $(NPM) ci --no-audit --no-fund --loglevel=error && touch $@; \
+	cd $(STATEMACHINE_DIR); $(NPM) ci --no-audit --no-fund --loglevel=error; touch $@; \
 	set -- $$start; echo "statemachine: npm ci done in $$($(sm_took)) s"
 
 .PHONY: statemachine-deps test-statemachine
 statemachine-deps: $(STATEMACHINE_STAMP) ## npm ci in statemachine/ when node_modules is missing or the lock changed
 
 test-statemachine: statemachine-deps ## asl-validator on the rendered ASL, then node --test: structure, every path, the local runner
+	@$(sm_node_check)
 	@set -e; cd $(STATEMACHINE_DIR); \
 	start=$$($(sm_now)); \
 	rendered=$$(mktemp -t dmsflow-asl.XXXXXX.json); trap 'rm -f "$$rendered"' EXIT; \

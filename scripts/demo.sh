@@ -96,7 +96,7 @@ done
 
 INPUT=""
 if [ "$MODE" = migrate ]; then
-    INPUT="{\"mode\":\"migrate\",\"seed_scale\":$SCALE,\"cdc_changes\":100,\"poll_interval_seconds\":1,\"max_polls\":600}"
+    INPUT="{\"mode\":\"migrate\",\"seed\":{\"scale\":$SCALE},\"cdc_proof\":{\"count\":100},\"poll_interval_seconds\":1,\"max_polls\":600}"
 else
     say "validate mode: loading the same sample into source and target"
     "$DMSFLOW" seed --url "$DMSFLOW_SOURCE_URL" --scale "$SCALE" >/dev/null
@@ -113,7 +113,7 @@ EXECUTION="dmsflow-demo-$(date -u +%Y%m%dT%H%M%SZ)"
 say "running the state machine ($MODE, scale $SCALE): $EXECUTION"
 set +e
 node -r "$ROOT/statemachine/test/polyfill.cjs" "$ROOT/statemachine/run-local.mjs" \
-    --port "$PORT" --name "$EXECUTION" --input "$INPUT" --wait-ms 500 \
+    --port "$PORT" --name "$EXECUTION" --input "$INPUT" --poll-interval-override-ms 500 \
     --output "$RUN_DIR/execution.json" "${HOOK[@]}"
 STATUS=$?
 set -e

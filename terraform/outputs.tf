@@ -84,7 +84,7 @@ output "invoke_commands" {
 output "start_commands" {
   description = "Ready-to-paste commands that start the state machine (run from the repository root)."
   value = {
-    demo     = "make start INPUT='{\"mode\":\"migrate\",\"seed_scale\":1,\"cdc_changes\":100}'"
+    demo     = "make start INPUT='{\"mode\":\"migrate\",\"seed\":{\"scale\":1},\"cdc_proof\":{\"count\":100}}'"
     migrate  = "make start INPUT='{\"mode\":\"migrate\"}'"
     validate = "make start INPUT='{\"mode\":\"validate\"}'"
   }
