@@ -96,7 +96,7 @@ done
 
 INPUT=""
 if [ "$MODE" = migrate ]; then
-    INPUT="{\"mode\":\"migrate\",\"seed\":{\"scale\":$SCALE},\"cdc_proof\":{\"count\":100},\"poll_interval_seconds\":1,\"max_polls\":600}"
+    INPUT="{\"mode\":\"migrate\",\"seed\":{\"scale\":$SCALE},\"cdc_proof\":{\"count\":100,\"seed\":7},\"poll_interval_seconds\":1,\"max_polls\":600}"
 else
     say "validate mode: loading the same sample into source and target"
     "$DMSFLOW" seed --url "$DMSFLOW_SOURCE_URL" --scale "$SCALE" >/dev/null
@@ -106,7 +106,12 @@ fi
 HOOK=()
 if [ "$CORRUPT" = 1 ]; then
     # What a broken migration leaves behind: one order's notes differ on the target.
-    HOOK=(--before-validate "psql -X -q '$DMSFLOW_TARGET_URL' -c \"UPDATE shop.orders SET notes = 'changed on the target only' WHERE order_id = 42\"")
+    # The hook must change exactly one row, or the run would prove nothing.
+    cat >"$RUN_DIR/corrupt.sh" <<EOF
+changed="\$(psql -X -q -At '$DMSFLOW_TARGET_URL' -c "WITH u AS (UPDATE shop.orders SET notes = 'changed on the target only' WHERE order_id = 42 RETURNING 1) SELECT count(*) FROM u")"
+[ "\$changed" = 1 ] || { echo "demo --corrupt: order 42 is not on the target (\$changed rows changed)" >&2; exit 1; }
+EOF
+    HOOK=(--before-validate "bash '$RUN_DIR/corrupt.sh'")
 fi
 
 EXECUTION="dmsflow-demo-$(date -u +%Y%m%dT%H%M%SZ)"
