@@ -200,13 +200,7 @@ fn print_summary(source: &str, target: &str, plan: &PlanResult, tables: &TablesR
         let rows = |v: Option<i64>| v.map_or_else(|| "-".to_owned(), |n| n.to_string());
         let failing: Vec<String> = t
             .checks
-            .iter()
-            .filter(|(_, c)| {
-                matches!(
-                    c.status,
-                    CheckStatus::Fail | CheckStatus::Error | CheckStatus::Warn
-                )
-            })
+            .flagged()
             .map(|(n, c)| format!("{n}: {}", c.message))
             .collect();
         println!(

@@ -15,80 +15,20 @@ use dmsflow::engine::native::{NativeEngine, NativeSettings};
 use dmsflow::engine::sequences::sync_sequences;
 use dmsflow::engine::{MigrationEngine, Outcome, Phase, Progress, StartRequest, TableState};
 use dmsflow::error::{Classify, ErrorType};
-use dmsflow::seed::{self, ChangesRequest, LoadRequest};
+use dmsflow::seed::{self, ChangesRequest};
 use futures_util::FutureExt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-/// Remove what a killed earlier run may have left for database `db`: its
-/// subscriptions on the target and its slots on the source both make
-/// `DROP DATABASE` fail.
-async fn clear_leftovers(db: &str) {
-    let target_admin = target_cluster().with_dbname("postgres");
-    let exists = query_i64(
-        &target_admin,
-        &format!("SELECT count(*) FROM pg_database WHERE datname = '{db}'"),
-    )
-    .await;
-    if exists > 0 {
-        let target = target_cluster().with_dbname(db);
-        let client = target.connect("dmsflow-test").await.unwrap();
-        let subs = client
-            .query("SELECT subname::text FROM pg_subscription s JOIN pg_database d ON d.oid = s.subdbid WHERE d.datname = current_database()", &[])
-            .await
-            .unwrap();
-        for row in subs {
-            let name = dmsflow::db::quote_ident(&row.get::<_, String>(0));
-            client
-                .batch_execute(&format!("ALTER SUBSCRIPTION {name} DISABLE; ALTER SUBSCRIPTION {name} SET (slot_name = NONE); DROP SUBSCRIPTION {name}"))
-                .await
-                .unwrap();
-        }
-    }
-    let source_admin = source_cluster().with_dbname("postgres");
-    let client = source_admin.connect("dmsflow-test").await.unwrap();
-    for _ in 0..50 {
-        client
-            .execute(
-                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = $1 AND NOT active",
-                &[&db],
-            )
-            .await
-            .unwrap();
-        let left: i64 = client
-            .query_one(
-                "SELECT count(*) FROM pg_replication_slots WHERE database = $1",
-                &[&db],
-            )
-            .await
-            .unwrap()
-            .get(0);
-        if left == 0 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// Source and target databases named `eng_<name>`, the sample (scale 1) on
 /// the source, its empty schema on the target.
 async fn sample_pair(name: &str) -> (ConnectSpec, ConnectSpec) {
     let db = format!("eng_{name}");
     clear_leftovers(&db).await;
-    let source = fresh_db(&source_cluster(), &db).await;
+    let source = sample_db(&source_cluster(), &db).await;
     let target = fresh_db(&target_cluster(), &db).await;
-    seed::load(
-        &source,
-        &LoadRequest {
-            scale: 1,
-            reset: false,
-            seed: None,
-        },
-    )
-    .await
-    .expect("seed the source");
     seed::create_schema(&target, Side::Target)
         .await
         .expect("schema on the target");
@@ -391,18 +331,8 @@ async fn stop_in_the_middle_of_the_copy_leaves_no_slot_behind() {
 #[tokio::test]
 async fn missing_target_schema_is_a_clear_error_and_creates_nothing() {
     clear_leftovers("eng_noschema").await;
-    let source = fresh_db(&source_cluster(), "eng_noschema").await;
+    let source = sample_db(&source_cluster(), "eng_noschema").await;
     let target = fresh_db(&target_cluster(), "eng_noschema").await;
-    seed::load(
-        &source,
-        &LoadRequest {
-            scale: 1,
-            reset: false,
-            seed: None,
-        },
-    )
-    .await
-    .unwrap();
     let engine = engine("noschema", &source, &target, "shop");
     with_cleanup(&engine, async {
         let err = engine.start(&StartRequest::default()).await.unwrap_err();

@@ -21,56 +21,6 @@ const DB: &str = "eng_pgbench";
 /// pgbench creates its tables unqualified: search_path puts them here.
 const SCHEMA: &str = "bench";
 
-/// Remove what a killed earlier run may have left for database `db`: its
-/// subscriptions on the target and its slots on the source both make
-/// `DROP DATABASE` fail.
-async fn clear_leftovers(db: &str) {
-    let target_admin = target_cluster().with_dbname("postgres");
-    let exists = query_i64(
-        &target_admin,
-        &format!("SELECT count(*) FROM pg_database WHERE datname = '{db}'"),
-    )
-    .await;
-    if exists > 0 {
-        let target = target_cluster().with_dbname(db);
-        let client = target.connect("dmsflow-test").await.unwrap();
-        let subs = client
-            .query("SELECT subname::text FROM pg_subscription s JOIN pg_database d ON d.oid = s.subdbid WHERE d.datname = current_database()", &[])
-            .await
-            .unwrap();
-        for row in subs {
-            let name = dmsflow::db::quote_ident(&row.get::<_, String>(0));
-            client
-                .batch_execute(&format!("ALTER SUBSCRIPTION {name} DISABLE; ALTER SUBSCRIPTION {name} SET (slot_name = NONE); DROP SUBSCRIPTION {name}"))
-                .await
-                .unwrap();
-        }
-    }
-    let source_admin = source_cluster().with_dbname("postgres");
-    let client = source_admin.connect("dmsflow-test").await.unwrap();
-    for _ in 0..50 {
-        client
-            .execute(
-                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = $1 AND NOT active",
-                &[&db],
-            )
-            .await
-            .unwrap();
-        let left: i64 = client
-            .query_one(
-                "SELECT count(*) FROM pg_replication_slots WHERE database = $1",
-                &[&db],
-            )
-            .await
-            .unwrap()
-            .get(0);
-        if left == 0 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 fn pgbench() -> PathBuf {
     if let Ok(p) = std::env::var("PGBENCH") {
         return PathBuf::from(p);

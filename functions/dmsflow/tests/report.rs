@@ -8,21 +8,12 @@ use common::*;
 use dmsflow::error::ErrorType;
 use dmsflow::handlers::report::ReportService;
 use dmsflow::report::sinks::{DirStore, NoNotifier, S3Store, SnsNotifier};
-use dmsflow::seed::{self, LoadRequest};
 use dmsflow::validate::{ValidateOptions, Validator};
 use serde_json::{json, Value};
 
 /// A real validation (one changed row) as the state machine would gather it.
 async fn gathered_state(name: &str) -> Value {
-    let s = fresh_db(&source_cluster(), &format!("{name}_src")).await;
-    let t = fresh_db(&target_cluster(), &format!("{name}_tgt")).await;
-    let req = LoadRequest {
-        scale: 1,
-        reset: false,
-        seed: None,
-    };
-    seed::load(&s, &req).await.unwrap();
-    seed::load(&t, &req).await.unwrap();
+    let (s, t) = identical_pair(name).await;
     exec(
         &t,
         "UPDATE shop.orders SET notes = 'tampered' WHERE order_id = 12",

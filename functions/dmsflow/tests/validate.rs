@@ -9,25 +9,9 @@ mod common;
 use common::*;
 use dmsflow::db::ConnectSpec;
 use dmsflow::error::{Classify, ErrorType};
-use dmsflow::seed::{self, LoadRequest};
 use dmsflow::validate::model::{CheckStatus, Status, TableResult, TablesResult};
 use dmsflow::validate::{Progress, TableRequest, ValidateOptions, Validator};
 use std::time::Duration;
-
-/// Source and target databases holding the same sample (scale 1).
-async fn identical_pair(name: &str) -> (ConnectSpec, ConnectSpec) {
-    let s = fresh_db(&source_cluster(), &format!("{name}_src")).await;
-    let t = fresh_db(&target_cluster(), &format!("{name}_tgt")).await;
-    let req = LoadRequest {
-        scale: 1,
-        reset: false,
-        seed: None,
-    };
-    let (a, b) = tokio::join!(seed::load(&s, &req), seed::load(&t, &req));
-    a.unwrap();
-    b.unwrap();
-    (s, t)
-}
 
 fn options() -> ValidateOptions {
     ValidateOptions {
@@ -569,17 +553,7 @@ async fn rows_in_flight_settle_on_recheck() {
 
 /// The INSERT that puts order 150 back exactly as the sample has it.
 async fn fresh_copy_of_order_150() -> String {
-    let reference = fresh_db(&source_cluster(), "v_inflight_ref").await;
-    seed::load(
-        &reference,
-        &LoadRequest {
-            scale: 1,
-            reset: false,
-            seed: None,
-        },
-    )
-    .await
-    .unwrap();
+    let reference = sample_db(&source_cluster(), "v_inflight_ref").await;
     query_string(
         &reference,
         "SELECT format('INSERT INTO shop.orders VALUES (%s, %s, %L, %L, %L, %s, %L, %L, %L)',

@@ -8,7 +8,6 @@ use common::*;
 use dmsflow::error::ErrorType;
 use dmsflow::handlers::validate::{ValidateConfig, ValidateService};
 use dmsflow::secrets::SecretsManagerStore;
-use dmsflow::seed::{self, LoadRequest};
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -18,15 +17,7 @@ async fn service(
     ValidateService<SecretsManagerStore>,
     dmsflow::db::ConnectSpec,
 ) {
-    let s = fresh_db(&source_cluster(), &format!("{name}_src")).await;
-    let t = fresh_db(&target_cluster(), &format!("{name}_tgt")).await;
-    let req = LoadRequest {
-        scale: 1,
-        reset: false,
-        seed: None,
-    };
-    seed::load(&s, &req).await.unwrap();
-    seed::load(&t, &req).await.unwrap();
+    let (s, t) = identical_pair(name).await;
     let env: HashMap<String, String> = [
         (
             "SOURCE_SECRET_ARN",

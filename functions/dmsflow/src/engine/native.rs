@@ -164,6 +164,16 @@ impl NativeEngine {
         Ok(())
     }
 
+    /// Best effort: the lock is the session's, so it also goes when `target` closes.
+    async fn unlock(&self, target: &Client) {
+        let _ = target
+            .execute(
+                "SELECT pg_advisory_unlock(hashtext('dmsflow-native'), hashtext($1))",
+                &[&self.settings.subscription],
+            )
+            .await;
+    }
+
     async fn schema_exists(
         client: &Client,
         spec: &ConnectSpec,
@@ -624,12 +634,7 @@ impl MigrationEngine for NativeEngine {
         }
         self.lock(&target).await?;
         let result = self.start_locked(&source, &target).await;
-        let _ = target
-            .execute(
-                "SELECT pg_advisory_unlock(hashtext('dmsflow-native'), hashtext($1))",
-                &[&self.settings.subscription],
-            )
-            .await;
+        self.unlock(&target).await;
         result
     }
 
@@ -762,12 +767,7 @@ impl MigrationEngine for NativeEngine {
         let target = self.target.connect(APP).await?;
         self.lock(&target).await?;
         let result = self.stop_locked(&source, &target).await;
-        let _ = target
-            .execute(
-                "SELECT pg_advisory_unlock(hashtext('dmsflow-native'), hashtext($1))",
-                &[&self.settings.subscription],
-            )
-            .await;
+        self.unlock(&target).await;
         result
     }
 }

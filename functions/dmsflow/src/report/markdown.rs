@@ -94,13 +94,7 @@ pub fn render(r: &Report) -> String {
             let rows = |v: Option<i64>| v.map_or_else(|| "–".to_owned(), |n| n.to_string());
             let mut findings: Vec<String> = t
                 .checks
-                .iter()
-                .filter(|(_, c)| {
-                    matches!(
-                        c.status,
-                        CheckStatus::Fail | CheckStatus::Error | CheckStatus::Warn
-                    )
-                })
+                .flagged()
                 .map(|(n, c)| format!("{n}: {}", c.message))
                 .collect();
             if let Some(e) = &t.error {
@@ -173,13 +167,8 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(out, "## Details\n");
         for t in detailed {
             let _ = writeln!(out, "### {}\n", cell(&t.table));
-            for (name, check) in t.checks.iter() {
-                if matches!(
-                    check.status,
-                    CheckStatus::Fail | CheckStatus::Error | CheckStatus::Warn
-                ) {
-                    check_line(&mut out, name, check);
-                }
+            for (name, check) in t.checks.flagged() {
+                check_line(&mut out, name, check);
             }
             if !t.differences.sample.is_empty() {
                 let _ = writeln!(

@@ -30,6 +30,27 @@ pub struct Column {
     pub deterministic: bool,
 }
 
+#[cfg(test)]
+impl Column {
+    /// A nullable scalar column with no default, for unit tests.
+    pub(crate) fn for_test(name: &str, data_type: &str, base_type: &str) -> Column {
+        Column {
+            position: 1,
+            name: name.into(),
+            data_type: data_type.into(),
+            base_type: base_type.into(),
+            type_kind: "b".into(),
+            is_array: false,
+            not_null: false,
+            default_expr: None,
+            identity: String::new(),
+            generated: String::new(),
+            collation: None,
+            deterministic: true,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Constraint {
     pub name: String,

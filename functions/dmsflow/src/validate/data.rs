@@ -472,6 +472,33 @@ pub struct KeyDiff {
     pub kind: &'static str,
 }
 
+/// Start one row stream per side at once (each side's own query).
+async fn stream_both(
+    source: (&tokio_postgres::Client, &ConnectSpec),
+    target: (&tokio_postgres::Client, &ConnectSpec),
+    source_sql: &str,
+    target_sql: &str,
+    context: &str,
+) -> Result<(tokio_postgres::RowStream, tokio_postgres::RowStream), DbError> {
+    let no_params: [i32; 0] = [];
+    tokio::try_join!(
+        async {
+            source
+                .0
+                .query_raw(source_sql, no_params.iter())
+                .await
+                .map_err(source.1.query_error(context))
+        },
+        async {
+            target
+                .0
+                .query_raw(target_sql, no_params.iter())
+                .await
+                .map_err(target.1.query_error(context))
+        },
+    )
+}
+
 /// Stream `(key, hash)` from both sides in key order and merge. Keeps at most
 /// `keep` differences, counts all. Memory stays flat whatever the chunk size.
 pub async fn merge_keyed(
@@ -485,23 +512,7 @@ pub async fn merge_keyed(
     let s_sql = plan.keyed_hash_query(true, chunk);
     let t_sql = plan.keyed_hash_query(false, chunk);
     let context = format!("comparing rows of {}", plan.name);
-    let empty: Vec<i32> = Vec::new();
-    let (s_stream, t_stream) = tokio::try_join!(
-        async {
-            source
-                .0
-                .query_raw(&s_sql, empty.iter())
-                .await
-                .map_err(source.1.query_error(context.clone()))
-        },
-        async {
-            target
-                .0
-                .query_raw(&t_sql, empty.iter())
-                .await
-                .map_err(target.1.query_error(context.clone()))
-        },
-    )?;
+    let (s_stream, t_stream) = stream_both(source, target, &s_sql, &t_sql, &context).await?;
     pin_mut!(s_stream);
     pin_mut!(t_stream);
     let read = |row: tokio_postgres::Row| -> (Vec<KeyPart>, i64) {
@@ -592,23 +603,7 @@ pub async fn merge_multiset(
 ) -> Result<(u64, Vec<(i64, i64, i64)>), DbError> {
     let sql = plan.sorted_hash_query();
     let context = format!("comparing rows of {}", plan.name);
-    let empty: Vec<i32> = Vec::new();
-    let (s_stream, t_stream) = tokio::try_join!(
-        async {
-            source
-                .0
-                .query_raw(&sql, empty.iter())
-                .await
-                .map_err(source.1.query_error(context.clone()))
-        },
-        async {
-            target
-                .0
-                .query_raw(&sql, empty.iter())
-                .await
-                .map_err(target.1.query_error(context.clone()))
-        },
-    )?;
+    let (s_stream, t_stream) = stream_both(source, target, &sql, &sql, &context).await?;
     let s_stream = s_stream.map(|r| r.map(|row| row.get::<_, i64>(0)));
     let t_stream = t_stream.map(|r| r.map(|row| row.get::<_, i64>(0)));
     pin_mut!(s_stream);

@@ -113,18 +113,8 @@ mod tests {
 
     fn col(data_type: &str, base: &str, kind: &str) -> Column {
         Column {
-            position: 1,
-            name: "c".into(),
-            data_type: data_type.into(),
-            base_type: base.into(),
             type_kind: kind.into(),
-            is_array: false,
-            not_null: false,
-            default_expr: None,
-            identity: String::new(),
-            generated: String::new(),
-            collation: None,
-            deterministic: true,
+            ..Column::for_test("c", data_type, base)
         }
     }
 

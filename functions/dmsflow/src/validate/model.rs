@@ -40,6 +40,16 @@ pub enum CheckStatus {
     Skipped,
 }
 
+impl CheckStatus {
+    /// A status a person must look at: warn, fail or error.
+    pub fn is_flagged(self) -> bool {
+        matches!(
+            self,
+            CheckStatus::Warn | CheckStatus::Fail | CheckStatus::Error
+        )
+    }
+}
+
 /// One check's outcome: a status, one human sentence, and structured findings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Check {
@@ -175,6 +185,11 @@ impl TableChecks {
             ("lob_lengths", &self.lob_lengths),
         ]
         .into_iter()
+    }
+
+    /// The checks whose status is flagged (warn, fail, error).
+    pub fn flagged(&self) -> impl Iterator<Item = (&'static str, &Check)> {
+        self.iter().filter(|(_, c)| c.status.is_flagged())
     }
 
     pub fn status(&self) -> Status {

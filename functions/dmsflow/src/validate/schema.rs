@@ -304,18 +304,8 @@ mod tests {
 
     fn col(name: &str, ty: &str) -> Column {
         Column {
-            position: 1,
-            name: name.into(),
-            data_type: ty.into(),
-            base_type: ty.into(),
-            type_kind: "b".into(),
-            is_array: false,
             not_null: true,
-            default_expr: None,
-            identity: String::new(),
-            generated: String::new(),
-            collation: None,
-            deterministic: true,
+            ..Column::for_test(name, ty, ty)
         }
     }
 

@@ -129,3 +129,78 @@ pub async fn put_db_secret(name: &str, spec: &ConnectSpec) -> String {
     )
     .await
 }
+
+/// Remove what a killed earlier run may have left for database `db`: its
+/// subscriptions on the target and its slots on the source both make
+/// `DROP DATABASE` fail.
+pub async fn clear_leftovers(db: &str) {
+    let target_admin = target_cluster().with_dbname("postgres");
+    let exists = query_i64(
+        &target_admin,
+        &format!("SELECT count(*) FROM pg_database WHERE datname = '{db}'"),
+    )
+    .await;
+    if exists > 0 {
+        let target = target_cluster().with_dbname(db);
+        let client = target.connect("dmsflow-test").await.unwrap();
+        let subs = client
+            .query("SELECT subname::text FROM pg_subscription s JOIN pg_database d ON d.oid = s.subdbid WHERE d.datname = current_database()", &[])
+            .await
+            .unwrap();
+        for row in subs {
+            let name = dmsflow::db::quote_ident(&row.get::<_, String>(0));
+            client
+                .batch_execute(&format!("ALTER SUBSCRIPTION {name} DISABLE; ALTER SUBSCRIPTION {name} SET (slot_name = NONE); DROP SUBSCRIPTION {name}"))
+                .await
+                .unwrap();
+        }
+    }
+    let source_admin = source_cluster().with_dbname("postgres");
+    let client = source_admin.connect("dmsflow-test").await.unwrap();
+    for _ in 0..50 {
+        client
+            .execute(
+                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = $1 AND NOT active",
+                &[&db],
+            )
+            .await
+            .unwrap();
+        let left: i64 = client
+            .query_one(
+                "SELECT count(*) FROM pg_replication_slots WHERE database = $1",
+                &[&db],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if left == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A fresh database `name` on the cluster holding the sample at scale 1.
+pub async fn sample_db(cluster: &ConnectSpec, name: &str) -> ConnectSpec {
+    let spec = fresh_db(cluster, name).await;
+    let request = dmsflow::seed::LoadRequest {
+        scale: 1,
+        reset: false,
+        seed: None,
+    };
+    dmsflow::seed::load(&spec, &request)
+        .await
+        .unwrap_or_else(|e| panic!("seeding {name}: {e}"));
+    spec
+}
+
+/// `<name>_src` on the source and `<name>_tgt` on the target, both holding
+/// the same sample (scale 1).
+pub async fn identical_pair(name: &str) -> (ConnectSpec, ConnectSpec) {
+    let (source, target) = (source_cluster(), target_cluster());
+    let (source_db, target_db) = (format!("{name}_src"), format!("{name}_tgt"));
+    tokio::join!(
+        sample_db(&source, &source_db),
+        sample_db(&target, &target_db)
+    )
+}
