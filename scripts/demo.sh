@@ -117,7 +117,7 @@ fi
 EXECUTION="dmsflow-demo-$(date -u +%Y%m%dT%H%M%SZ)"
 say "running the state machine ($MODE, scale $SCALE): $EXECUTION"
 set +e
-node -r "$ROOT/statemachine/test/polyfill.cjs" "$ROOT/statemachine/run-local.mjs" \
+node "$ROOT/statemachine/run-local.mjs" \
     --port "$PORT" --name "$EXECUTION" --input "$INPUT" --poll-interval-override-ms 500 \
     --output "$RUN_DIR/execution.json" "${HOOK[@]}"
 STATUS=$?

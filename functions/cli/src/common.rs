@@ -21,6 +21,29 @@ pub fn init_logging() {
         .init();
 }
 
+/// The two databases a subcommand works on, and how to reach them.
+#[derive(Debug, Clone, Args)]
+pub struct DatabasePair {
+    /// Source database URL.
+    #[arg(long, env = "DMSFLOW_SOURCE_URL")]
+    pub source: String,
+    /// Target database URL.
+    #[arg(long, env = "DMSFLOW_TARGET_URL")]
+    pub target: String,
+    /// Schema of the tables to replicate or compare.
+    #[arg(long, default_value = "shop")]
+    pub schema: String,
+    #[command(flatten)]
+    pub tls: TlsArgs,
+}
+
+impl DatabasePair {
+    /// Connection specs for (source, target).
+    pub fn specs(&self) -> Result<(ConnectSpec, ConnectSpec), DbError> {
+        Ok((self.tls.spec(&self.source)?, self.tls.spec(&self.target)?))
+    }
+}
+
 /// TLS options for URL connections.
 #[derive(Debug, Clone, Args)]
 pub struct TlsArgs {

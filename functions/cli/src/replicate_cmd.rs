@@ -3,7 +3,7 @@
 //! Exit code 0 success, 1 not in sync (`poll --wait-in-sync` timed out or the
 //! migration stopped/failed), 2 error.
 
-use crate::common::{fail, print_json, TlsArgs};
+use crate::common::{fail, print_json, DatabasePair};
 use clap::{Args, Subcommand};
 use dmsflow::engine::native::{NativeEngine, NativeSettings};
 use dmsflow::engine::sequences::sync_sequences;
@@ -32,15 +32,8 @@ enum Action {
 
 #[derive(Debug, Args)]
 struct Target {
-    /// Source database URL (the publisher).
-    #[arg(long, env = "DMSFLOW_SOURCE_URL")]
-    source: String,
-    /// Target database URL (the subscriber).
-    #[arg(long, env = "DMSFLOW_TARGET_URL")]
-    target: String,
-    /// Schema to replicate.
-    #[arg(long, default_value = "shop")]
-    schema: String,
+    #[command(flatten)]
+    databases: DatabasePair,
     /// Publication name on the source.
     #[arg(long, env = "NATIVE_PUBLICATION", default_value = "dmsflow_pub")]
     publication: String,
@@ -53,8 +46,6 @@ struct Target {
     /// CA file, on the target server's filesystem, for that connection.
     #[arg(long, env = "NATIVE_SOURCE_SSLROOTCERT")]
     source_sslrootcert: Option<PathBuf>,
-    #[command(flatten)]
-    tls: TlsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -82,10 +73,9 @@ struct PollArgs {
 }
 
 fn engine(t: &Target) -> Result<NativeEngine, ExitCode> {
-    let source = t.tls.spec(&t.source).map_err(fail)?;
-    let target = t.tls.spec(&t.target).map_err(fail)?;
+    let (source, target) = t.databases.specs().map_err(fail)?;
     let settings = NativeSettings {
-        schema: t.schema.clone(),
+        schema: t.databases.schema.clone(),
         publication: t.publication.clone(),
         subscription: t.subscription.clone(),
         source_sslmode: t.source_sslmode.clone(),
@@ -153,11 +143,11 @@ pub async fn run(args: ReplicateArgs) -> ExitCode {
             }
         }
         Action::SyncSequences(t) => {
-            let (source, target) = match (t.tls.spec(&t.source), t.tls.spec(&t.target)) {
-                (Ok(s), Ok(t)) => (s, t),
-                (Err(e), _) | (_, Err(e)) => return fail(e),
+            let (source, target) = match t.databases.specs() {
+                Ok(pair) => pair,
+                Err(e) => return fail(e),
             };
-            match sync_sequences(&source, &target, &t.schema).await {
+            match sync_sequences(&source, &target, &t.databases.schema).await {
                 Ok(result) => {
                     print_json(&result);
                     ExitCode::SUCCESS

@@ -1,7 +1,7 @@
 //! `dmsflow validate`: compare any two PostgreSQL databases.
 //! Exit code 0 identical, 1 differences, 2 error.
 
-use crate::common::{fail, TlsArgs, EXIT_ERROR};
+use crate::common::{fail, DatabasePair, EXIT_ERROR};
 use clap::Args;
 use dmsflow::validate::model::{CheckStatus, PlanResult, Status, TablesResult};
 use dmsflow::validate::{Progress, SequencePolicy, ValidateOptions, Validator};
@@ -12,15 +12,8 @@ use std::time::Duration;
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Source database URL.
-    #[arg(long, env = "DMSFLOW_SOURCE_URL")]
-    source: String,
-    /// Target database URL.
-    #[arg(long, env = "DMSFLOW_TARGET_URL")]
-    target: String,
-    /// Schema to compare.
-    #[arg(long, default_value = "shop")]
-    schema: String,
+    #[command(flatten)]
+    databases: DatabasePair,
     /// Only these tables (comma-separated).
     #[arg(long, value_delimiter = ',')]
     tables: Option<Vec<String>>,
@@ -51,14 +44,12 @@ pub struct ValidateArgs {
     /// No progress on stderr.
     #[arg(long, short)]
     quiet: bool,
-    #[command(flatten)]
-    tls: TlsArgs,
 }
 
 pub async fn run(args: ValidateArgs) -> ExitCode {
-    let (source, target) = match (args.tls.spec(&args.source), args.tls.spec(&args.target)) {
-        (Ok(s), Ok(t)) => (s, t),
-        (Err(e), _) | (_, Err(e)) => return fail(e),
+    let (source, target) = match args.databases.specs() {
+        Ok(pair) => pair,
+        Err(e) => return fail(e),
     };
     let changes = match &args.changes {
         None => None,
@@ -77,7 +68,7 @@ pub async fn run(args: ValidateArgs) -> ExitCode {
         },
     };
     let options = ValidateOptions {
-        schema: args.schema.clone(),
+        schema: args.databases.schema.clone(),
         workers: args.workers.clamp(1, 16),
         chunk_rows: args.chunk_rows.max(1),
         rechecks: args.rechecks,
