@@ -15,6 +15,7 @@ pub mod catalog;
 pub mod data;
 pub mod hashing;
 pub mod model;
+pub mod objects;
 pub mod schema;
 pub mod session;
 
