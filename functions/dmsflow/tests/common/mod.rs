@@ -204,3 +204,4 @@ pub async fn identical_pair(name: &str) -> (ConnectSpec, ConnectSpec) {
         sample_db(&target, &target_db)
     )
 }
+pub mod legacy;

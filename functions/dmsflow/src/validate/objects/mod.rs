@@ -7,7 +7,38 @@
 pub mod kinds;
 
 use crate::sql::{self, FromRow, RowError};
+use kinds::ObjectKind;
 use std::collections::BTreeMap;
+use tokio_postgres::GenericClient;
+
+/// Reading one kind's catalog failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ObjectsError {
+    #[error("{query} failed")]
+    Query {
+        query: &'static str,
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    #[error(transparent)]
+    Row(#[from] RowError),
+}
+
+/// Every object of `kind` in `schemas`, as one side's catalogs say.
+pub async fn read<C: GenericClient + Sync>(
+    client: &C,
+    kind: &ObjectKind,
+    schemas: &[String],
+) -> Result<Vec<ObjectRow>, ObjectsError> {
+    let rows = client
+        .query(kind.query.text, &[&schemas])
+        .await
+        .map_err(|source| ObjectsError::Query {
+            query: kind.query.name,
+            source,
+        })?;
+    Ok(sql::rows(&rows, &kind.query)?)
+}
 
 /// One object as a catalog query describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
