@@ -284,8 +284,13 @@ impl ConnectSpec {
     ) -> Result<Self, DbError> {
         let (rest, sslmode, sslrootcert) = split_tls_params(url);
         let config = tokio_postgres::Config::from_str(&rest).map_err(|e| DbError::BadUrl {
-            reason: e.to_string(),
+            reason: parse_failure_reason(&rest, &e),
         })?;
+        if !config.get_hostaddrs().is_empty() {
+            return Err(DbError::BadUrl {
+                reason: "hostaddr is not supported: give the address as host".into(),
+            });
+        }
         let host = match config.get_hosts() {
             [Host::Tcp(h)] => h.clone(),
             #[cfg(unix)]
@@ -554,6 +559,27 @@ pub fn is_loopback(host: &str) -> bool {
 
 /// Pull `sslmode` and `sslrootcert` out of a URL or key=value string (tokio-postgres
 /// does not know `verify-full` or `sslrootcert`); return the rest untouched.
+/// Why a connection string did not parse, without echoing it (it may hold a
+/// password). tokio-postgres names the option when it knows it.
+fn parse_failure_reason(url: &str, e: &tokio_postgres::Error) -> String {
+    let is_url = url.starts_with("postgres://") || url.starts_with("postgresql://");
+    if !is_url && !url.contains('=') {
+        return "expected postgres://user:password@host:port/dbname or libpq key=value pairs"
+            .into();
+    }
+    if let Some(cause) = std::error::Error::source(e) {
+        return cause.to_string();
+    }
+    if is_url {
+        "not a valid postgres:// URL (check the port is a number and that special characters \
+         in the user or password are percent-encoded)"
+            .into()
+    } else {
+        "not valid key=value pairs (check quoting of values with spaces and the option names)"
+            .into()
+    }
+}
+
 fn split_tls_params(url: &str) -> (String, Option<String>, Option<String>) {
     let mut sslmode = None;
     let mut sslrootcert = None;
@@ -625,6 +651,32 @@ pub fn quote_literal(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bad_connection_strings_say_why_without_echoing_them() {
+        let timeout = Duration::from_secs(1);
+        for (url, expected) in [
+            ("garbage", "expected postgres://"),
+            ("postgres://u:s3cret@h:notaport/db", "port"),
+            (
+                "host=h user=u password=s3cret bogus_option=1",
+                "bogus_option",
+            ),
+            (
+                "postgres://u:s3cret@h/db?hostaddr=10.0.0.1",
+                "hostaddr is not supported",
+            ),
+        ] {
+            let err = ConnectSpec::from_url(url, None, timeout).expect_err(url);
+            let text = err.to_string();
+            assert!(text.contains(expected), "{url}: {text}");
+            assert!(!text.contains("s3cret"), "{url}: {text}");
+            assert!(
+                !text.contains("invalid connection string: invalid connection string"),
+                "{text}"
+            );
+        }
+    }
 
     #[test]
     fn loopback_detection() {

@@ -118,11 +118,21 @@ impl SecretStore for SecretsManagerStore {
 
 /// Parse an RDS-style secret. The error never includes the secret's text.
 pub fn parse_credentials(secret_id: &str, text: &str) -> Result<DbCredentials, SecretError> {
-    serde_json::from_str(text).map_err(|e| SecretError::Malformed {
+    let malformed = |reason: String| SecretError::Malformed {
         secret_id: secret_id.to_owned(),
-        // serde's message names the field and position, never the value.
-        reason: strip_serde_value(&e),
-    })
+        reason,
+    };
+    // serde's message names the field and position, never the value.
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| malformed(strip_serde_value(&e)))?;
+    // A struct would also accept a JSON array, read by position: refuse it.
+    if !value.is_object() {
+        return Err(malformed(
+            "not a JSON object (an RDS secret is {\"username\": …, \"password\": …, \"host\": …})"
+                .into(),
+        ));
+    }
+    serde_json::from_value(value).map_err(|e| malformed(strip_serde_value(&e)))
 }
 
 fn strip_serde_value(e: &serde_json::Error) -> String {
@@ -193,5 +203,14 @@ mod tests {
         assert!(err.to_string().contains("password"), "{err}");
         let err = parse_credentials("s", "hunter2").unwrap_err();
         assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn a_secret_as_a_json_array_is_refused_not_read_by_position() {
+        let err = parse_credentials("s", r#"["admin", "hunter2", "db.example", 5432]"#)
+            .expect_err("array");
+        let text = err.to_string();
+        assert!(text.contains("not a JSON object"), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
     }
 }

@@ -27,7 +27,9 @@ fn has(diffs: &[ObjectDiff], wanted: &str, identity: &str) -> bool {
     diffs.iter().any(|d| {
         d.identity() == identity
             && match (d, wanted) {
-                (ObjectDiff::Missing { .. }, "missing") | (ObjectDiff::Extra { .. }, "extra") => true,
+                (ObjectDiff::Missing { .. }, "missing") | (ObjectDiff::Extra { .. }, "extra") => {
+                    true
+                }
                 (ObjectDiff::Different { property, .. }, p) => property == p,
                 _ => false,
             }
