@@ -17,6 +17,7 @@ pub mod report;
 pub mod sample;
 pub mod secrets;
 pub mod seed;
+pub mod sequence_catalog;
 pub mod sql;
 pub mod sqltext;
 pub mod validate;

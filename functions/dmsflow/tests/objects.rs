@@ -111,3 +111,37 @@ async fn a_dms_like_target_lists_every_missing_object() {
         assert_eq!(missing, count, "{kind}: {found:?}");
     }
 }
+
+#[tokio::test]
+async fn every_sequence_with_the_columns_that_draw_from_it() {
+    let (source, _) = legacy_pair("objects_seq", Copy::Full).await;
+    let client = source.connect("dmsflow-test").await.unwrap();
+    let schemas: Vec<String> = SCHEMAS.iter().map(|s| (*s).to_owned()).collect();
+    let seqs = dmsflow::sequence_catalog::read(&client, &schemas)
+        .await
+        .unwrap();
+    let by_name = |n: &str| seqs.iter().find(|s| s.qualified() == n).expect(n);
+    // Used only through DEFAULT nextval(), by two tables, owned by none.
+    assert_eq!(
+        by_name("util.document_no_seq").used_by,
+        [
+            "sales.credit_notes.document_no",
+            "sales.invoices.invoice_no"
+        ]
+    );
+    assert_eq!(by_name("util.document_no_seq").last_value, Some(10600));
+    assert_eq!(
+        by_name("stock.items_item_id_seq").used_by,
+        ["stock.items.item_id"]
+    );
+    assert_eq!(
+        by_name("sales.orders_order_id_seq").used_by,
+        ["sales.orders.order_id"]
+    );
+    let maxima =
+        dmsflow::sequence_catalog::column_maxima(&client, &by_name("util.document_no_seq").used_by)
+            .await
+            .unwrap();
+    assert_eq!(maxima["sales.invoices.invoice_no"], Some(5600));
+    assert_eq!(maxima["sales.credit_notes.document_no"], Some(9040));
+}
