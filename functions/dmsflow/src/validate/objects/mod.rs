@@ -5,6 +5,7 @@
 //! one comparison serves them all and a new kind is one entry in [`kinds`].
 
 pub mod kinds;
+pub mod policy;
 
 use crate::sql::{self, FromRow, RowError};
 use kinds::ObjectKind;
