@@ -367,6 +367,29 @@ fn pg_local(args: &[&str]) {
     assert!(status.success(), "pg-local.sh {args:?}");
 }
 
+/// `pg_ctl` as pg-local.sh finds it: on PATH, else the Debian location.
+fn find_pg_ctl() -> std::path::PathBuf {
+    let on_path = std::env::var_os("PATH")
+        .map(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join("pg_ctl"))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    let debian = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|dirs| {
+            dirs.flatten()
+                .map(|d| d.path().join("bin/pg_ctl"))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    on_path
+        .into_iter()
+        .chain(debian)
+        .find(|p| p.is_file())
+        .expect("pg_ctl on PATH or under /usr/lib/postgresql")
+}
+
 /// A cluster of its own, stopped and removed when dropped.
 struct ExtraCluster {
     name: String,
@@ -410,18 +433,20 @@ impl ExtraCluster {
             "fast",
             "restart",
         ];
+        let pg_ctl_bin = find_pg_ctl();
         let is_root = Command::new("id")
             .arg("-u")
             .output()
-            .map(|o| o.stdout.starts_with(b"0"))
+            .map(|o| o.stdout.starts_with(b"0\n"))
             .unwrap_or(false);
         let status = if is_root {
             Command::new("runuser")
-                .args(["-u", "postgres", "--", "pg_ctl"])
+                .args(["-u", "postgres", "--"])
+                .arg(&pg_ctl_bin)
                 .args(pg_ctl)
                 .status()
         } else {
-            Command::new("pg_ctl").args(pg_ctl).status()
+            Command::new(&pg_ctl_bin).args(pg_ctl).status()
         }
         .unwrap();
         assert!(status.success(), "pg_ctl restart {}", self.name);
@@ -476,4 +501,59 @@ async fn prepared_transaction_fails() {
     );
     let report = run(&source, &target, &options()).await;
     expect(&report, "postgres-check-preparedtxn", Status::Pass);
+}
+
+/// The RDS checks joined to the database checks: the storage check gets the
+/// real database sizes; a failed RDS check makes the pair not ready.
+#[tokio::test]
+async fn rds_checks_join_the_report() {
+    use dmsflow::assess::rds::{
+        DbParameter, ParameterGroupStatus, RdsError, RdsInstance, RdsInstances, RdsPort,
+    };
+    struct Fixed;
+    impl RdsPort for Fixed {
+        async fn describe_instance(&self, identifier: &str) -> Result<RdsInstance, RdsError> {
+            Ok(RdsInstance {
+                identifier: identifier.to_owned(),
+                status: "available".into(),
+                engine: "postgres".into(),
+                engine_version: "15.4".into(),
+                allocated_storage_gib: 20,
+                max_allocated_storage_gib: None,
+                backup_retention_days: if identifier == "src" { 0 } else { 1 },
+                parameter_groups: vec![ParameterGroupStatus {
+                    name: format!("{identifier}-params"),
+                    apply_status: "in-sync".into(),
+                }],
+            })
+        }
+        async fn parameters(&self, _group: &str) -> Result<Vec<DbParameter>, RdsError> {
+            Ok(vec![DbParameter {
+                name: "rds.logical_replication".into(),
+                value: Some("1".into()),
+                apply_type: Some("static".into()),
+            }])
+        }
+    }
+    let (source, target) = pair("rds", BASE_SCHEMA).await;
+    let instances = RdsInstances {
+        source: "src".into(),
+        target: "tgt".into(),
+    };
+    let report = assess::assess_with_rds(&source, &target, &Fixed, &instances, &options())
+        .await
+        .unwrap();
+    let size = query_i64(&source, "SELECT pg_database_size(current_database())").await;
+    let storage = expect(&report, "rds-storage-headroom", Status::Pass);
+    assert!(
+        storage
+            .evidence
+            .iter()
+            .any(|e| e.contains(&dmsflow::assess::model::human_bytes(size))),
+        "{storage:#?}"
+    );
+    expect(&report, "rds-backup-retention", Status::Fail);
+    expect(&report, "rds-logical-replication", Status::Pass);
+    expect(&report, "postgres-check-wallevel", Status::Pass);
+    assert_eq!(report.verdict, Verdict::NotReady);
 }
