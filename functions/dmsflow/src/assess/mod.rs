@@ -72,6 +72,14 @@ pub enum AssessError {
         #[source]
         source: tokio_postgres::Error,
     },
+    /// A statement built for one table (`EXISTS`, the largest json value).
+    #[error("{what} failed on {endpoint}")]
+    TableQuery {
+        what: String,
+        endpoint: String,
+        #[source]
+        source: tokio_postgres::Error,
+    },
     #[error(transparent)]
     Row(#[from] RowError),
     #[error(transparent)]
@@ -82,10 +90,14 @@ impl Classify for AssessError {
     fn error_type(&self) -> ErrorType {
         match self {
             AssessError::Db(e) => e.error_type(),
-            AssessError::Query { source, .. } if is_connection_lost(source) => {
+            AssessError::Query { source, .. } | AssessError::TableQuery { source, .. }
+                if is_connection_lost(source) =>
+            {
                 ErrorType::DatabaseUnavailable
             }
-            AssessError::Query { .. } | AssessError::Row(_) => ErrorType::DatabaseError,
+            AssessError::Query { .. } | AssessError::TableQuery { .. } | AssessError::Row(_) => {
+                ErrorType::DatabaseError
+            }
             AssessError::Rds(e) => e.error_type(),
         }
     }
@@ -117,6 +129,15 @@ impl Session {
         let (query, endpoint) = (query.name, self.endpoint.clone());
         move |source| AssessError::Query {
             query,
+            endpoint,
+            source,
+        }
+    }
+
+    pub fn table_error(&self, what: String) -> impl FnOnce(tokio_postgres::Error) -> AssessError {
+        let endpoint = self.endpoint.clone();
+        move |source| AssessError::TableQuery {
+            what,
             endpoint,
             source,
         }

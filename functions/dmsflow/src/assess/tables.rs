@@ -310,6 +310,7 @@ async fn scan_table(
         .query_one(LOCAL_STATEMENT_TIMEOUT.text, &[&timeout])
         .await
         .map_err(source.query_error(&LOCAL_STATEMENT_TIMEOUT))?;
+    let what = || format!("the largest json value of {}", table.qualified());
     let result = client.query_one(&text, &[]).await;
     client
         .batch_execute("ROLLBACK")
@@ -318,11 +319,11 @@ async fn scan_table(
     let row = match result {
         Ok(row) => row,
         Err(e) if e.code() == Some(&SqlState::QUERY_CANCELED) => return Ok(LobScan::TimedOut),
-        Err(e) => return Err(source.query_error(&LOB_COLUMNS)(e)),
+        Err(e) => return Err(source.table_error(what())(e)),
     };
     let mut sizes = BTreeMap::new();
     for (i, c) in cols.iter().enumerate() {
-        let size: Option<i64> = row.try_get(i).map_err(source.query_error(&LOB_COLUMNS))?;
+        let size: Option<i64> = row.try_get(i).map_err(source.table_error(what()))?;
         sizes.insert(c.clone(), size);
     }
     Ok(LobScan::Measured(sizes))

@@ -126,12 +126,13 @@ async fn non_empty_tables(
     let mut out = Vec::new();
     for t in tables {
         let text = format!("SELECT EXISTS (SELECT 1 FROM {}) AS has_rows", t.quoted());
+        let what = || format!("checking whether {} is empty", t.qualified());
         let row = target
             .client
             .query_one(&text, &[])
             .await
-            .map_err(target.query_error(&TABLES))?;
-        let has_rows: bool = row.try_get(0).map_err(target.query_error(&TABLES))?;
+            .map_err(target.table_error(what()))?;
+        let has_rows: bool = row.try_get(0).map_err(target.table_error(what()))?;
         if has_rows {
             out.push(t.clone());
         }
