@@ -5,6 +5,7 @@
 //! shells over it. Ports (traits) sit at the edges: [`secrets::SecretStore`] for
 //! credentials, the migration engine trait for DMS / logical replication.
 
+pub mod assess;
 pub mod aws;
 pub mod clock;
 pub mod config;
