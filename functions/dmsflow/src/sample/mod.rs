@@ -6,6 +6,7 @@
 //! machine, rows can be produced in any order, and an order's items can
 //! re-derive the order's values (and a product's price) without shared state.
 
+pub mod burst;
 pub mod copy;
 
 use copy::CopyBuf;
