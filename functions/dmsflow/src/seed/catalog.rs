@@ -1,13 +1,58 @@
 //! What the seeder asks a database: the seed lock, whether the sample schema
 //! exists and is ours, and exact row counts. Each query sits beside the row it
-//! returns.
+//! returns; [`one`] and [`all`] run a query and read its typed rows.
 
 use super::{SampleSchema, SeedError};
 use crate::db::{ConnectSpec, DbError};
 use crate::sample::Table;
 use crate::sql::{self, query, FromRow, Query, RowError};
 use std::collections::BTreeMap;
-use tokio_postgres::{Client, Row, Transaction};
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Client, GenericClient, Row, Transaction};
+
+/// Run `query` and read its one row as `T`; `context` names the step in errors.
+pub(crate) async fn one<T: FromRow>(
+    db: &(impl GenericClient + Sync),
+    spec: &ConnectSpec,
+    query: &Query,
+    params: &[&(dyn ToSql + Sync)],
+    context: &str,
+) -> Result<T, SeedError> {
+    let row = db
+        .query_one(query.text(), params)
+        .await
+        .map_err(spec.query_error(context))?;
+    Ok(T::from_row(&row, query.name)?)
+}
+
+/// Run `query` and read every row as `T`.
+pub(crate) async fn all<T: FromRow>(
+    db: &(impl GenericClient + Sync),
+    spec: &ConnectSpec,
+    query: &Query,
+    params: &[&(dyn ToSql + Sync)],
+    context: &str,
+) -> Result<Vec<T>, SeedError> {
+    let rows = db
+        .query(query.text(), params)
+        .await
+        .map_err(spec.query_error(context))?;
+    Ok(sql::rows(&rows, query)?)
+}
+
+/// A transaction holding the seed lock (mode `changes` and `schema`).
+pub(crate) async fn locked_transaction<'c>(
+    client: &'c mut Client,
+    spec: &ConnectSpec,
+    context: &str,
+) -> Result<Transaction<'c>, SeedError> {
+    let tx = client
+        .transaction()
+        .await
+        .map_err(spec.query_error(context))?;
+    lock(&tx, spec).await?;
+    Ok(tx)
+}
 
 /// Serialises concurrent seeds of one database (`pg_advisory_xact_lock`).
 const SEED_LOCK_KEY: i64 = 0x0064_6d73_666c_6f77; // "dmsflow"
@@ -17,7 +62,7 @@ const LOCK_SESSION: Query = query!("seed/lock_session.sql");
 const UNLOCK_SESSION: Query = query!("seed/unlock_session.sql");
 
 /// Hold the seed lock until `tx` ends.
-pub(crate) async fn lock(tx: &Transaction<'_>, spec: &ConnectSpec) -> Result<(), DbError> {
+async fn lock(tx: &Transaction<'_>, spec: &ConnectSpec) -> Result<(), DbError> {
     tx.execute(LOCK_TRANSACTION.text(), &[&SEED_LOCK_KEY])
         .await
         .map_err(spec.query_error("taking the seed lock"))?;
@@ -55,27 +100,14 @@ impl FromRow for Present {
     }
 }
 
-async fn present(
-    tx: &Transaction<'_>,
-    spec: &ConnectSpec,
-    query: &Query,
-    schema: &SampleSchema,
-    context: &'static str,
-) -> Result<bool, SeedError> {
-    let row = tx
-        .query_one(query.text(), &[&schema.name()])
-        .await
-        .map_err(spec.query_error(context))?;
-    Ok(Present::from_row(&row, query.name)?.0)
-}
-
 pub(crate) async fn schema_exists(
     tx: &Transaction<'_>,
     spec: &ConnectSpec,
     schema: &SampleSchema,
 ) -> Result<bool, SeedError> {
     let context = "checking for the sample schema";
-    present(tx, spec, &SCHEMA_EXISTS, schema, context).await
+    let present: Present = one(tx, spec, &SCHEMA_EXISTS, &[&schema.name()], context).await?;
+    Ok(present.0)
 }
 
 /// Have the keys, indexes and foreign keys (post_data.sql) been added?
@@ -85,7 +117,8 @@ pub(crate) async fn constraints_exist(
     schema: &SampleSchema,
 ) -> Result<bool, SeedError> {
     let context = "checking the sample's keys";
-    present(tx, spec, &CONSTRAINTS_EXIST, schema, context).await
+    let present: Present = one(tx, spec, &CONSTRAINTS_EXIST, &[&schema.name()], context).await?;
+    Ok(present.0)
 }
 
 /// A table of the sample schema and whether it holds a row.
@@ -110,11 +143,8 @@ async fn table_state(
     spec: &ConnectSpec,
     schema: &SampleSchema,
 ) -> Result<Vec<TableState>, SeedError> {
-    let rows = tx
-        .query(TABLE_STATE.text(), &[&schema.name()])
-        .await
-        .map_err(spec.query_error("reading the sample schema's tables"))?;
-    Ok(sql::rows(&rows, &TABLE_STATE)?)
+    let context = "reading the sample schema's tables";
+    all(tx, spec, &TABLE_STATE, &[&schema.name()], context).await
 }
 
 /// ForeignSchema unless every sample table is in `schema`.
@@ -189,11 +219,8 @@ pub(crate) async fn exact_counts(
     tx: &Transaction<'_>,
     spec: &ConnectSpec,
 ) -> Result<BTreeMap<String, i64>, SeedError> {
-    let rows = tx
-        .query(TABLE_COUNTS.text(), &[])
-        .await
-        .map_err(spec.query_error("counting rows"))?;
-    Ok(sql::rows::<TableCount>(&rows, &TABLE_COUNTS)?
+    let counts: Vec<TableCount> = all(tx, spec, &TABLE_COUNTS, &[], "counting rows").await?;
+    Ok(counts
         .into_iter()
         .map(|c| (c.table_name, c.row_count))
         .collect())

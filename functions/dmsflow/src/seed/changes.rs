@@ -3,7 +3,7 @@
 //! The values come from [`crate::sample::burst`]; this file runs them, one
 //! function per kind of change.
 
-use super::catalog::{exact_counts, lock, schema_exists};
+use super::catalog::{all, exact_counts, locked_transaction, one, schema_exists};
 use super::{ChangesRequest, ChangesResult, NumericText, SampleSchema, SeedError, TableChanges};
 use crate::db::ConnectSpec;
 use crate::sample::burst::{self, BurstShape};
@@ -21,11 +21,7 @@ pub async fn apply_changes_in(
 ) -> Result<ChangesResult, SeedError> {
     let seed = req.seed.unwrap_or_else(clock_seed);
     let mut client = spec.connect("dmsflow-seed").await?;
-    let tx = client
-        .transaction()
-        .await
-        .map_err(spec.query_error("starting the change transaction"))?;
-    lock(&tx, spec).await?;
+    let tx = locked_transaction(&mut client, spec, "starting the change transaction").await?;
     if !schema_exists(&tx, spec, schema).await? {
         return Err(SeedError::NotSeeded {
             schema: schema.name().into(),
@@ -35,7 +31,7 @@ pub async fn apply_changes_in(
     tx.batch_execute(&schema.set_local_search_path())
         .await
         .map_err(spec.query_error("setting the search path"))?;
-    let keys = MaxKeys::read(&tx, spec).await?;
+    let keys: MaxKeys = one(&tx, spec, &MAX_KEYS, &[], "reading the largest keys").await?;
     let mut burst = Burst {
         tx: &tx,
         spec,
@@ -54,7 +50,8 @@ pub async fn apply_changes_in(
     tx.commit()
         .await
         .map_err(spec.query_error("committing the burst"))?;
-    let position = BurstPosition::read(&client, spec).await?;
+    let context = "reading the WAL position";
+    let position: BurstPosition = one(&client, spec, &BURST_POSITION, &[], context).await?;
     let count = |n: i64| u64::try_from(n).unwrap_or(0);
     Ok(ChangesResult {
         mode: "changes".into(),
@@ -99,16 +96,6 @@ impl FromRow for MaxKeys {
     }
 }
 
-impl MaxKeys {
-    async fn read(tx: &Transaction<'_>, spec: &ConnectSpec) -> Result<Self, SeedError> {
-        let row = tx
-            .query_one(MAX_KEYS.text(), &[])
-            .await
-            .map_err(spec.query_error("reading the largest keys"))?;
-        Ok(MaxKeys::from_row(&row, MAX_KEYS.name)?)
-    }
-}
-
 /// Where the committed burst left the source.
 struct BurstPosition {
     source_lsn: String,
@@ -123,16 +110,6 @@ impl FromRow for BurstPosition {
             source_lsn: sql::get(row, query, "source_lsn")?,
             committed_at: sql::get(row, query, "committed_at")?,
         })
-    }
-}
-
-impl BurstPosition {
-    async fn read(client: &tokio_postgres::Client, spec: &ConnectSpec) -> Result<Self, SeedError> {
-        let row = client
-            .query_one(BURST_POSITION.text(), &[])
-            .await
-            .map_err(spec.query_error("reading the WAL position"))?;
-        Ok(BurstPosition::from_row(&row, BURST_POSITION.name)?)
     }
 }
 
@@ -211,12 +188,7 @@ impl Burst<'_> {
         params: &[&(dyn ToSql + Sync)],
         what: &str,
     ) -> Result<Vec<T>, SeedError> {
-        let rows = self
-            .tx
-            .query(query.text(), params)
-            .await
-            .map_err(self.spec.query_error(what))?;
-        Ok(sql::rows(&rows, query)?)
+        all(self.tx, self.spec, query, params, what).await
     }
 
     /// `count` deletes: a quarter as whole orders (with their lines), the

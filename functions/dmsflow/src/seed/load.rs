@@ -4,7 +4,9 @@
 //! schema in and moves the sequences. A failure at any point leaves the
 //! database as it was.
 
-use super::catalog::{lock_session, refuse_unless_empty_sample, schema_exists, unlock_session};
+use super::catalog::{
+    all, lock_session, refuse_unless_empty_sample, schema_exists, unlock_session,
+};
 use super::plan::{assign_workers, fk_within, LoadPlan, LOAD_WORKERS};
 use super::{LoadRequest, LoadResult, SampleSchema, SeedError};
 use crate::db::{quote_ident, ConnectSpec};
@@ -14,6 +16,7 @@ use bytes::Bytes;
 use futures_util::SinkExt;
 use std::collections::BTreeMap;
 use std::time::Instant;
+use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Row, Transaction};
 
 /// Load the sample into `schema` (mode `load`).
@@ -314,11 +317,10 @@ async fn reset_sequences(
     spec: &ConnectSpec,
     schema: &SampleSchema,
 ) -> Result<(), SeedError> {
-    let rows = tx
-        .query(SERIAL_SEQUENCES.text(), &[&schema.name()])
-        .await
-        .map_err(spec.query_error("listing sequences"))?;
-    for seq in sql::rows::<SerialSequence>(&rows, &SERIAL_SEQUENCES)? {
+    let params: [&(dyn ToSql + Sync); 1] = [&schema.name()];
+    let sequences: Vec<SerialSequence> =
+        all(tx, spec, &SERIAL_SEQUENCES, &params, "listing sequences").await?;
+    for seq in sequences {
         let sql = format!(
             "SELECT setval($1::text::regclass, coalesce(max({col}), 1), count(*) > 0) FROM {table}",
             col = quote_ident(&seq.column_name),

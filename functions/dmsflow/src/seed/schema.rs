@@ -1,7 +1,7 @@
 //! Mode `schema`: the empty sample schema on a database, typically the target
 //! before a migration.
 
-use super::catalog::{constraints_exist, lock, refuse_unless_sample, schema_exists};
+use super::catalog::{constraints_exist, locked_transaction, refuse_unless_sample, schema_exists};
 use super::plan::{POST_DATA, PRE_DATA};
 use super::{SampleSchema, SchemaResult, SeedError};
 use crate::db::ConnectSpec;
@@ -14,11 +14,7 @@ pub async fn create_schema_in(
     database: crate::config::Side,
 ) -> Result<SchemaResult, SeedError> {
     let mut client = spec.connect("dmsflow-seed").await?;
-    let tx = client
-        .transaction()
-        .await
-        .map_err(spec.query_error("starting the schema transaction"))?;
-    lock(&tx, spec).await?;
+    let tx = locked_transaction(&mut client, spec, "starting the schema transaction").await?;
     let exists = schema_exists(&tx, spec, schema).await?;
     let mut ddl = String::new();
     if exists {
