@@ -293,7 +293,8 @@ async fn tls_verify_full_against_the_local_ca_and_a_wrong_ca() {
         )
         .await
         .unwrap()
-        .get(0);
+        .try_get("ssl")
+        .unwrap();
     assert!(ssl, "the session must be encrypted");
     // The built-in RDS bundle does not trust the local CA: refused, named as TLS.
     let untrusted = dmsflow::db::ConnectSpec::from_url(
