@@ -3,8 +3,6 @@
 -- create on the target; the validator checks every one of them.
 -- Names are unqualified: run it with search_path set to the sample schema.
 
-SET search_path = shop;
-
 ALTER TABLE categories  ADD CONSTRAINT categories_pkey  PRIMARY KEY (category_id);
 ALTER TABLE customers   ADD CONSTRAINT customers_pkey   PRIMARY KEY (customer_id);
 ALTER TABLE products    ADD CONSTRAINT products_pkey    PRIMARY KEY (product_id);

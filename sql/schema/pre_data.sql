@@ -1,14 +1,13 @@
 -- dmsflow sample e-commerce schema, part 1 of 2: types and tables.
 -- Loaded before the data; keys, indexes and foreign keys come after the load
 -- (post_data.sql), the way pg_dump orders a restore, so the bulk COPY is fast.
--- Names are unqualified: the file sets search_path (dmsflow's loader builds the
--- same objects in a staging schema and swaps it in atomically).
+-- Names are unqualified and the file names no schema: dmsflow runs it with
+-- search_path set to the configured schema (DB_SCHEMA, default shop), or, for a
+-- load, to a staging schema that is then swapped in atomically. By hand:
+--   CREATE SCHEMA app; SET search_path = app; \i pre_data.sql
 -- Every construct here is one that breaks naive migrations: identity and serial
 -- sequences, an enum, numeric with and without typmod, timestamptz with
 -- microseconds, jsonb, text[], uuid, long text (TOAST / DMS LOB), NULL vs ''.
-
-CREATE SCHEMA IF NOT EXISTS shop;
-SET search_path = shop;
 
 CREATE TYPE order_status AS ENUM
     ('pending', 'paid', 'shipped', 'delivered', 'cancelled', 'refunded');

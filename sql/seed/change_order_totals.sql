@@ -1,5 +1,6 @@
 -- Recompute the totals of the given orders from their lines.
-UPDATE shop.orders o
+-- Unqualified names: runs with search_path set to the sample schema.
+UPDATE orders o
 SET total = coalesce((SELECT round(sum(i.quantity * i.unit_price * (1 - i.discount)), 2)
-                      FROM shop.order_items i WHERE i.order_id = o.order_id), 0)
+                      FROM order_items i WHERE i.order_id = o.order_id), 0)
 WHERE o.order_id = ANY($1::bigint[]);

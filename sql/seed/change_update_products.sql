@@ -1,6 +1,7 @@
 -- CDC burst: products from key $1 on, $2 rows. Grows the description (every
 -- other one past 64 KB, a LOB for DMS) and edits a nested jsonb key.
-UPDATE shop.products p
+-- Unqualified names: runs with search_path set to the sample schema.
+UPDATE products p
 SET description = CASE WHEN p.product_id % 2 = 0
                        THEN rpad(coalesce(p.description, ''), 70000 + (p.product_id % 997)::int, $3)
                        ELSE coalesce(p.description, '') || $3 END,
@@ -8,6 +9,6 @@ SET description = CASE WHEN p.product_id % 2 = 0
                   || jsonb_build_object('cdc_rev', coalesce((p.attributes ->> 'cdc_rev')::int, 0) + 1),
     tags        = array_append(p.tags, $5),
     updated_at  = clock_timestamp()
-WHERE p.product_id IN (SELECT product_id FROM shop.products WHERE product_id >= $1
+WHERE p.product_id IN (SELECT product_id FROM products WHERE product_id >= $1
                        ORDER BY product_id LIMIT $2)
-RETURNING p.product_id::text;
+RETURNING p.product_id::text AS k1;

@@ -3,7 +3,7 @@
 use crate::common::{fail, print_json, TlsArgs};
 use clap::Args;
 use dmsflow::config::Side;
-use dmsflow::seed::{self, ChangesRequest, LoadRequest, SeedEvent};
+use dmsflow::seed::{self, ChangesRequest, LoadRequest, SampleSchema, SeedEvent};
 use std::process::ExitCode;
 
 #[derive(Debug, Args)]
@@ -11,6 +11,9 @@ pub struct SeedArgs {
     /// Database URL, e.g. postgres://user:pass@127.0.0.1:5432/db (sslmode=verify-full|disable).
     #[arg(long, env = "DMSFLOW_SOURCE_URL")]
     url: String,
+    /// Schema the sample is loaded into (what `validate --schema` and `replicate --schema` compare).
+    #[arg(long, default_value = seed::DEFAULT_SCHEMA)]
+    schema: String,
     /// Scale of the sample: 1 = 990 rows, 1000 = about 1M rows.
     #[arg(long, default_value_t = 1)]
     scale: u64,
@@ -35,6 +38,10 @@ pub async fn run(args: SeedArgs) -> ExitCode {
         Ok(spec) => spec,
         Err(e) => return fail(e),
     };
+    let schema = match SampleSchema::new(&args.schema) {
+        Ok(schema) => schema,
+        Err(e) => return fail(e),
+    };
     let event = if let Some(count) = args.changes {
         SeedEvent::Changes(ChangesRequest {
             count,
@@ -55,12 +62,13 @@ pub async fn run(args: SeedArgs) -> ExitCode {
         return fail(e);
     }
     match event {
-        SeedEvent::Load(req) => match seed::load(&spec, &req).await {
+        SeedEvent::Load(req) => match seed::load_in(&spec, &schema, &req).await {
             Ok(result) => {
                 eprintln!(
-                    "loaded {} rows into {} in {:.2} s ({:.0} rows/s)",
+                    "loaded {} rows into {} (schema {}) in {:.2} s ({:.0} rows/s)",
                     result.total_rows,
                     spec.endpoint(),
+                    result.schema,
                     result.seconds,
                     result.rows_per_second
                 );
@@ -69,7 +77,7 @@ pub async fn run(args: SeedArgs) -> ExitCode {
             }
             Err(e) => fail(e),
         },
-        SeedEvent::Changes(req) => match seed::apply_changes(&spec, &req).await {
+        SeedEvent::Changes(req) => match seed::apply_changes_in(&spec, &schema, &req).await {
             Ok(result) => {
                 eprintln!(
                     "applied {} changes ({} inserted, {} updated, {} deleted); source at {}",
@@ -84,12 +92,14 @@ pub async fn run(args: SeedArgs) -> ExitCode {
             }
             Err(e) => fail(e),
         },
-        SeedEvent::Schema(req) => match seed::create_schema(&spec, req.database).await {
-            Ok(result) => {
-                print_json(&result);
-                ExitCode::SUCCESS
+        SeedEvent::Schema(req) => {
+            match seed::create_schema_in(&spec, &schema, req.database).await {
+                Ok(result) => {
+                    print_json(&result);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
             }
-            Err(e) => fail(e),
-        },
+        }
     }
 }

@@ -20,13 +20,22 @@ fn load_req(scale: u64, reset: bool) -> LoadRequest {
 }
 
 async fn counts(spec: &dmsflow::db::ConnectSpec) -> BTreeMap<String, i64> {
-    let client = spec.connect("test").await.unwrap();
-    client
-        .query(include_str!("../../../sql/seed/table_counts.sql"), &[])
+    counts_in(spec, "shop").await
+}
+
+/// Exact counts of the sample tables in `schema`, by the seeder's own query.
+async fn counts_in(spec: &dmsflow::db::ConnectSpec, schema: &str) -> BTreeMap<String, i64> {
+    let mut client = spec.connect("test").await.unwrap();
+    let tx = client.transaction().await.unwrap();
+    let schema = seed::SampleSchema::new(schema).unwrap();
+    tx.batch_execute(&schema.set_local_search_path())
         .await
+        .unwrap();
+    let rows = tx.query(seed::TABLE_COUNTS.text(), &[]).await.unwrap();
+    dmsflow::sql::rows::<seed::TableCount>(&rows, &seed::TABLE_COUNTS)
         .unwrap()
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
+        .into_iter()
+        .map(|c| (c.table_name, c.row_count))
         .collect()
 }
 
@@ -284,7 +293,8 @@ async fn tls_verify_full_against_the_local_ca_and_a_wrong_ca() {
         )
         .await
         .unwrap()
-        .get(0);
+        .try_get("ssl")
+        .unwrap();
     assert!(ssl, "the session must be encrypted");
     // The built-in RDS bundle does not trust the local CA: refused, named as TLS.
     let untrusted = dmsflow::db::ConnectSpec::from_url(

@@ -3,7 +3,7 @@
 use crate::config::{ConfigError, DbCommonConfig, DbSideConfig, EnvSource, Side};
 use crate::error::{ErrorType, HandlerError};
 use crate::secrets::{resolve_side, SecretStore};
-use crate::seed::{self, SeedEvent};
+use crate::seed::{self, SampleSchema, SeedEvent};
 use serde_json::Value;
 
 /// `seed-source` configuration (see `config::ENV_VARS`).
@@ -38,17 +38,20 @@ impl<S: SecretStore> SeedService<S> {
 
     pub async fn handle(&self, event: Value) -> Result<Value, HandlerError> {
         let event = SeedEvent::from_value(event)?;
+        // DB_SCHEMA: the schema that is seeded is the one replicated and validated.
+        let schema = SampleSchema::new(&self.config.common.schema)?;
         match &event {
             SeedEvent::Load(req) => {
                 tracing::info!(
                     mode = "load",
                     scale = req.scale,
                     reset = req.reset,
+                    schema = %schema,
                     "seeding the source"
                 );
                 let spec =
                     resolve_side(&self.secrets, &self.config.source, &self.config.common).await?;
-                let result = seed::load(&spec, req).await?;
+                let result = seed::load_in(&spec, &schema, req).await?;
                 tracing::info!(
                     rows = result.total_rows,
                     seconds = result.seconds,
@@ -57,10 +60,10 @@ impl<S: SecretStore> SeedService<S> {
                 super::to_json(&result)
             }
             SeedEvent::Changes(req) => {
-                tracing::info!(mode = "changes", count = req.count, "applying a CDC burst");
+                tracing::info!(mode = "changes", count = req.count, schema = %schema, "applying a CDC burst");
                 let spec =
                     resolve_side(&self.secrets, &self.config.source, &self.config.common).await?;
-                let result = seed::apply_changes(&spec, req).await?;
+                let result = seed::apply_changes_in(&spec, &schema, req).await?;
                 tracing::info!(applied = result.applied, lsn = %result.source_lsn, "burst committed");
                 super::to_json(&result)
             }
@@ -76,7 +79,7 @@ impl<S: SecretStore> SeedService<S> {
                     )
                 })?;
                 let spec = resolve_side(&self.secrets, side, &self.config.common).await?;
-                let result = seed::create_schema(&spec, req.database).await?;
+                let result = seed::create_schema_in(&spec, &schema, req.database).await?;
                 tracing::info!(database = %req.database, created = result.created, "sample schema ready");
                 super::to_json(&result)
             }

@@ -6,9 +6,14 @@
 //! machine, rows can be produced in any order, and an order's items can
 //! re-derive the order's values (and a product's price) without shared state.
 
+pub mod burst;
 pub mod copy;
+mod rng;
+mod words;
 
 use copy::CopyBuf;
+pub use rng::Rng;
+use words::*;
 
 /// Default seed: the sample is the same everywhere unless asked otherwise.
 pub const DEFAULT_SEED: u64 = 0x00D1_5F10_7E57_5EED;
@@ -17,54 +22,6 @@ pub const DEFAULT_SEED: u64 = 0x00D1_5F10_7E57_5EED;
 const HISTORY_START_MICROS: i64 = 1_672_531_200_000_000;
 /// About 2.5 years of history.
 const HISTORY_SPAN_MICROS: i64 = 80 * 365 * 24 * 3600 * 1_000_000 / 32;
-
-/// SplitMix64: tiny, fast, and stable forever (unlike a crate's RNG whose
-/// stream may change between versions, which would change the sample).
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed)
-    }
-
-    /// An independent stream for row `row` of table `table`.
-    pub fn for_row(seed: u64, table: Table, row: u64) -> Self {
-        let mut r = Rng(seed ^ (table as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        let _ = r.next_u64();
-        r.0 ^= row.wrapping_mul(0xD1B5_4A32_D192_ED03);
-        let _ = r.next_u64();
-        r
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (n > 0), by Lemire's multiply-shift.
-    pub fn below(&mut self, n: u64) -> u64 {
-        ((u128::from(self.next_u64()) * u128::from(n.max(1))) >> 64) as u64
-    }
-
-    /// Uniform in `lo..=hi`.
-    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + i64::try_from(self.below(u64::try_from(hi - lo + 1).unwrap_or(1))).unwrap_or(0)
-    }
-
-    /// True with probability `percent`/100.
-    pub fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-
-    pub fn pick<'a, T: ?Sized>(&mut self, items: &'a [&'a T]) -> &'a T {
-        let len = u64::try_from(items.len()).unwrap_or(1);
-        items[usize::try_from(self.below(len)).unwrap_or(0)]
-    }
-}
 
 /// The six sample tables, in load (dependency) order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -176,140 +133,6 @@ impl Table {
     }
 }
 
-// ---------------------------------------------------------------------------
-// Vocabulary. Separators, quotes, backslashes, tabs, newlines and non-ASCII
-// are there on purpose: they are what naive checksums collide on.
-
-const WORDS: &[&str] = &[
-    "sturdy",
-    "light",
-    "compact",
-    "premium",
-    "organic",
-    "recycled",
-    "handmade",
-    "waterproof",
-    "classic",
-    "modern",
-    "ergonomic",
-    "portable",
-    "durable",
-    "soft",
-    "bright",
-    "quiet",
-    "smart",
-    "wireless",
-    "steel",
-    "oak",
-    "cotton",
-    "linen",
-    "ceramic",
-    "glass",
-    "leather",
-    "bamboo",
-    "café",
-    "naïve",
-    "Größe",
-    "façade",
-    "piñata",
-    "smørrebrød",
-    "日本製",
-    "🚀",
-    "100%",
-    "a,b",
-    "x|y",
-    "\"quoted\"",
-    "it's",
-    "back\\slash",
-    "tab\there",
-    "semi;colon",
-    "{brace}",
-    "<tag>",
-    "NULL",
-    "null",
-    "",
-    "   ",
-    "O'Brien",
-    "x=1&y=2",
-    "50% off",
-    "€12,50",
-    "#1",
-];
-
-const FIRST_NAMES: &[&str] = &[
-    "Anna", "Ben", "Chloé", "Dmitri", "Emma", "Farid", "Grace", "Hiro", "Inés", "Jonas", "Karin",
-    "Łukasz", "Maya", "Noah", "Olivia", "Pavel", "Quinn", "Rosa", "Sven", "Zoë",
-];
-const LAST_NAMES: &[&str] = &[
-    "Schmidt",
-    "O'Neil",
-    "García",
-    "Müller",
-    "Nakamura",
-    "Dubois",
-    "Kowalski",
-    "Rossi",
-    "Johansson",
-    "van der Berg",
-    "Smith-Jones",
-    "Øvergård",
-    "Nguyễn",
-    "Ivanova",
-    "Brown",
-];
-const CATEGORY_NAMES: &[&str] = &[
-    "Garden & Outdoor",
-    "Kitchen",
-    "Books",
-    "Toys, Kids & Baby",
-    "Electronics",
-    "Sports",
-    "Home \"Essentials\"",
-    "Beauty",
-    "Tools",
-    "Music",
-];
-const COLORS: &[&str] = &[
-    "red", "green", "blue", "black", "white", "beige", "navy", "olive",
-];
-const MATERIALS: &[&str] = &[
-    "steel", "oak", "cotton", "glass", "bamboo", "wool", "plastic",
-];
-const TAGS: &[&str] = &[
-    "sale",
-    "new",
-    "eco",
-    "bestseller",
-    "gift",
-    "limited",
-    "a,b",
-    "say \"hi\"",
-    "{braces}",
-    "back\\slash",
-    "",
-    "NULL",
-    "ünïcödé",
-];
-const WAREHOUSES: &[&str] = &["main", "north", "south", "east-2", "cold-storage"];
-const STATUSES: &[&str] = &[
-    "pending",
-    "paid",
-    "shipped",
-    "delivered",
-    "cancelled",
-    "refunded",
-];
-const CURRENCIES: &[&str] = &["EUR", "EUR", "EUR", "USD", "GBP"];
-const CITIES: &[&str] = &[
-    "Berlin",
-    "Lyon",
-    "Kraków",
-    "São Paulo",
-    "Zürich",
-    "Ōsaka",
-    "Dublin",
-];
-
 fn sentence(rng: &mut Rng, words: u64, out: &mut String) {
     for i in 0..words {
         if i > 0 {
@@ -346,6 +169,76 @@ fn uuid_v4(rng: &mut Rng) -> [u8; 16] {
 
 fn cents(c: i64) -> String {
     format!("{}.{:02}", c / 100, c % 100)
+}
+
+/// A product's description: NULL, '', ordinary, or > 64 KB.
+fn product_description(rng: &mut Rng, id: u64, out: &mut CopyBuf, s: &mut String) {
+    s.clear();
+    if has_long_description(id) {
+        // A long spec sheet: a unique intro, then numbered spec lines that
+        // repeat a template (as real catalogue HTML does). Over 64 KB raw,
+        // so DMS treats it as a LOB; compressible, as TOAST would find it.
+        for _ in 0..rng.range(3, 8) {
+            let n = rng.range(6, 20) as u64;
+            sentence(rng, n, s);
+        }
+        let target = 66_000 + usize::try_from(rng.below(6_000)).unwrap_or(0);
+        let template = format!(
+            "<li class=\"spec\">{} — {} | {}</li>\n",
+            rng.pick(WORDS),
+            rng.pick(MATERIALS),
+            rng.pick(COLORS)
+        );
+        let mut line = 0u32;
+        while s.len() < target {
+            line += 1;
+            s.push_str(&line.to_string());
+            s.push_str(&template);
+        }
+        out.text(s);
+    } else {
+        match rng.below(20) {
+            0 | 1 => out.null(),
+            2 => out.text(""),
+            _ => {
+                let sentences = rng.range(1, 5);
+                for _ in 0..sentences {
+                    let n = rng.range(5, 16) as u64;
+                    sentence(rng, n, s);
+                }
+                out.text(s);
+            }
+        }
+    }
+}
+
+/// A product's attributes as JSON text in `s`.
+fn product_attributes(rng: &mut Rng, s: &mut String) {
+    s.clear();
+    s.push_str("{\"color\": ");
+    s.push_str(&json_str(rng.pick(COLORS)));
+    s.push_str(", \"dims_cm\": {\"w\": ");
+    s.push_str(&format!("{}.{}", rng.range(1, 200), rng.below(10)));
+    s.push_str(", \"h\": ");
+    s.push_str(&format!("{}.{:02}", rng.range(1, 200), rng.below(100)));
+    s.push_str("}, \"materials\": [");
+    let m = rng.range(0, 3);
+    for i in 0..m {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        s.push_str(&json_str(rng.pick(MATERIALS)));
+    }
+    s.push_str("], \"fragile\": ");
+    s.push_str(if rng.chance(20) { "true" } else { "false" });
+    if rng.chance(30) {
+        s.push_str(", \"note\": ");
+        s.push_str(&json_str(rng.pick(WORDS)));
+    }
+    if rng.chance(10) {
+        s.push_str(", \"warranty\": null");
+    }
+    s.push('}');
 }
 
 /// Generates the rows of one table.
@@ -488,44 +381,7 @@ impl Generator {
             s.push_str(rng.pick(WORDS));
         }
         out.text(s);
-        // description: NULL, '', ordinary, or > 64 KB.
-        s.clear();
-        if has_long_description(id) {
-            // A long spec sheet: a unique intro, then numbered spec lines that
-            // repeat a template (as real catalogue HTML does). Over 64 KB raw,
-            // so DMS treats it as a LOB; compressible, as TOAST would find it.
-            for _ in 0..rng.range(3, 8) {
-                let n = rng.range(6, 20) as u64;
-                sentence(&mut rng, n, s);
-            }
-            let target = 66_000 + usize::try_from(rng.below(6_000)).unwrap_or(0);
-            let template = format!(
-                "<li class=\"spec\">{} — {} | {}</li>\n",
-                rng.pick(WORDS),
-                rng.pick(MATERIALS),
-                rng.pick(COLORS)
-            );
-            let mut line = 0u32;
-            while s.len() < target {
-                line += 1;
-                s.push_str(&line.to_string());
-                s.push_str(&template);
-            }
-            out.text(s);
-        } else {
-            match rng.below(20) {
-                0 | 1 => out.null(),
-                2 => out.text(""),
-                _ => {
-                    let sentences = rng.range(1, 5);
-                    for _ in 0..sentences {
-                        let n = rng.range(5, 16) as u64;
-                        sentence(&mut rng, n, s);
-                    }
-                    out.text(s);
-                }
-            }
-        }
+        product_description(&mut rng, id, out, s);
         out.numeric(&cents(price));
         // Unconstrained numeric: up to 25 significant digits, or NULL.
         match rng.below(10) {
@@ -538,31 +394,7 @@ impl Generator {
             _ => out.numeric(&format!("{}.{:03}", rng.range(0, 80), rng.below(1000))),
         }
         // attributes jsonb: nested objects, arrays, numbers with scale, booleans, null.
-        s.clear();
-        s.push_str("{\"color\": ");
-        s.push_str(&json_str(rng.pick(COLORS)));
-        s.push_str(", \"dims_cm\": {\"w\": ");
-        s.push_str(&format!("{}.{}", rng.range(1, 200), rng.below(10)));
-        s.push_str(", \"h\": ");
-        s.push_str(&format!("{}.{:02}", rng.range(1, 200), rng.below(100)));
-        s.push_str("}, \"materials\": [");
-        let m = rng.range(0, 3);
-        for i in 0..m {
-            if i > 0 {
-                s.push_str(", ");
-            }
-            s.push_str(&json_str(rng.pick(MATERIALS)));
-        }
-        s.push_str("], \"fragile\": ");
-        s.push_str(if rng.chance(20) { "true" } else { "false" });
-        if rng.chance(30) {
-            s.push_str(", \"note\": ");
-            s.push_str(&json_str(rng.pick(WORDS)));
-        }
-        if rng.chance(10) {
-            s.push_str(", \"warranty\": null");
-        }
-        s.push('}');
+        product_attributes(&mut rng, s);
         out.jsonb(s);
         // tags text[]: empty sometimes; elements with commas, quotes, braces.
         let t = usize::try_from(rng.below(5)).unwrap_or(0);
