@@ -1,8 +1,8 @@
-// The definition's shape, checked against the Rust side where the two must
-// agree: valid ASL, only the five templatefile placeholders, every state
+// The definition's shape, checked against the contract
+// (contract/dmsflow.contract.json) where the two must agree: valid ASL, only the five templatefile placeholders, every state
 // reachable and commented, every Task retried and caught, only error names the
 // functions really emit, bounded poll loops, and result selectors / the report
-// event exactly the fields of the Rust types.
+// event exactly the fields of the contract's types.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -14,42 +14,45 @@ const aslValidator = require('asl-validator');
 
 const definition = render();
 const raw = readFileSync(DEFINITION_PATH, 'utf8');
-const rust = (path) => readFileSync(new URL(`../../functions/dmsflow/src/${path}`, import.meta.url), 'utf8');
+const contract = JSON.parse(readFileSync(new URL('../../contract/dmsflow.contract.json', import.meta.url), 'utf8'));
 
 const LAMBDA_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
 const MAX_LAMBDA_TIMEOUT = 900; // Lambda's hard limit (terraform/variables.tf lambda_sizing enforces it too)
 
-// ------------------------------------------------------------- Rust sources
-/** The `as_str` names of ErrorType, checked against `ErrorType::ALL`. */
-function rustErrorTypes() {
-  const src = rust('error.rs');
-  const arms = new Map([...src.matchAll(/ErrorType::(\w+) => "([^"]+)"/g)].map((m) => [m[1], m[2]]));
-  const all = src.match(/pub const ALL: &'static \[ErrorType\] = &\[([^\]]*)\]/);
-  assert.ok(all && arms.size >= 10, 'parsed ErrorType::ALL and the as_str match arms of functions/dmsflow/src/error.rs');
-  const variants = [...all[1].matchAll(/ErrorType::(\w+)/g)].map((m) => m[1]);
-  assert.deepEqual([...arms.keys()].sort(), [...variants].sort(), 'as_str covers exactly ErrorType::ALL');
-  const transientBody = src.match(/fn is_transient\(self\) -> bool \{([\s\S]*?)\n    \}/);
-  assert.ok(transientBody, 'parsed ErrorType::is_transient');
-  const transient = [...transientBody[1].matchAll(/ErrorType::(\w+)/g)].map((m) => arms.get(m[1]));
-  return { names: new Set(arms.values()), transient: transient.sort() };
+// ------------------------------------------------------------ the contract
+// contract/dmsflow.contract.json, generated from the Rust contract module
+// (`make contract`; a Rust test fails when it is stale).
+
+/** The stable errorType names, and the transient ones. */
+function contractErrorTypes() {
+  const errors = contract.errors;
+  assert.ok(Array.isArray(errors) && errors.length >= 10, 'the contract lists the error types');
+  const names = errors.map((e) => e.name);
+  assert.equal(new Set(names).size, names.length, 'error type names are unique');
+  return { names: new Set(names), transient: errors.filter((e) => e.transient).map((e) => e.name).sort() };
 }
 
-/** Field names of a Rust struct, in order; refuses serde renames it cannot follow. */
-function rustFields(path, struct) {
-  const src = rust(path);
-  const start = src.indexOf(`pub struct ${struct} {`);
-  assert.ok(start >= 0, `pub struct ${struct} in ${path}`);
-  const body = src.slice(start, src.indexOf('\n}', start));
-  assert.ok(!/rename|flatten|skip_serializing/.test(body), `${struct}: a serde attribute this test does not follow`);
-  return [...body.matchAll(/^\s*pub (\w+):/gm)].map((m) => m[1]);
+/** The JSON Schema of a type: a top-level schema, or a definition inside one. */
+function schemaOf(type) {
+  if (contract.schemas[type]) return contract.schemas[type];
+  for (const schema of Object.values(contract.schemas)) {
+    if (schema.$defs?.[type]) return schema.$defs[type];
+  }
+  assert.fail(`the contract has no schema for ${type}`);
 }
 
-/** The keys of the JSON the report handler returns. */
-function reportResultKeys() {
-  const src = rust('handlers/report.rs');
-  const block = src.match(/Ok\(json!\(\{([\s\S]*?)\}\)\)/);
-  assert.ok(block, 'the Ok(json!({…})) of handlers/report.rs');
-  return [...block[1].matchAll(/^\s*"(\w+)":/gm)].map((m) => m[1]);
+/** Field names of an object type, as they appear in the JSON. */
+function contractFields(type) {
+  const schema = schemaOf(type);
+  assert.equal(schema.type, 'object', `${type} is an object`);
+  return Object.keys(schema.properties);
+}
+
+/** The result type of a function (for a tag value, e.g. start-task `start`). */
+function resultType(fn, tag = '*') {
+  const type = contract.functions[fn]?.results?.[tag];
+  assert.ok(type, `the contract names the result of ${fn} ${tag}`);
+  return type;
 }
 
 // ---------------------------------------------------------------- the graph
@@ -130,8 +133,8 @@ test('every Task invokes a function through lambda:invoke, with a timeout above 
 });
 
 test('every Task retries the Lambda service errors and the transient function errors, with backoff and full jitter', () => {
-  const { transient } = rustErrorTypes();
-  assert.deepEqual(transient, ['AwsTransient', 'DatabaseUnavailable'], 'ErrorType::is_transient');
+  const { transient } = contractErrorTypes();
+  assert.deepEqual(transient, ['AwsTransient', 'DatabaseUnavailable'], 'the transient error types');
   for (const { name, state } of allStates()) {
     if (state.Type !== 'Task') continue;
     const retriers = state.Retry ?? [];
@@ -181,8 +184,8 @@ test('every Task is caught: to a Pass recording the error, then the failure repo
   }
 });
 
-test('every ErrorEquals name is States.*, one of the four Lambda service errors, or in ErrorType::ALL', () => {
-  const { names } = rustErrorTypes();
+test('every ErrorEquals name is States.*, one of the four Lambda service errors, or an error type of the contract', () => {
+  const { names } = contractErrorTypes();
   let count = 0;
   for (const { name, state } of allStates()) {
     for (const rule of [...(state.Retry ?? []), ...(state.Catch ?? [])]) {
@@ -216,13 +219,13 @@ test('poll loops are bounded: every cycle waits, and passes a max_polls check of
   }
 });
 
-test('result selectors name exactly the fields of the Rust result types (a missing field would stop the execution)', () => {
+test('result selectors name exactly the fields of the contract\'s result types (a missing field would stop the execution)', () => {
   const expected = {
-    'poll-task': rustFields('engine/progress.rs', 'Progress'),
-    'start-task start': rustFields('engine/mod.rs', 'ActionResult'),
-    'start-task sync-sequences': rustFields('engine/sequences.rs', 'SequencesResult'),
-    'seed-source schema': rustFields('seed.rs', 'SchemaResult'),
-    report: reportResultKeys(),
+    'poll-task': contractFields(resultType('poll-task')),
+    'start-task start': contractFields(resultType('start-task', 'start')),
+    'start-task sync-sequences': contractFields(resultType('start-task', 'sync-sequences')),
+    'seed-source schema': contractFields(resultType('seed-source', 'schema')),
+    report: contractFields(resultType('report')),
   };
   const fixture = JSON.parse(readFileSync(new URL('../../functions/dmsflow/tests/fixtures/progress.json', import.meta.url), 'utf8'));
   assert.deepEqual(Object.keys(fixture).sort(), [...expected['poll-task']].sort(), 'the Progress fixture has every field');
@@ -247,11 +250,11 @@ test('result selectors name exactly the fields of the Rust result types (a missi
   assert.deepEqual([...seen].sort(), Object.keys(expected).sort(), 'every result type checked');
 });
 
-test('the state document is the report event: same slots as the Rust ReportEvent and its sections', () => {
+test('the state document is the report event: same slots as the contract\'s ReportEvent and its sections', () => {
   const apply = Object.values(definition.States).find((s) => s.Type === 'Pass' && s.Parameters?.['config.$']?.startsWith('States.JsonMerge'));
   assert.ok(apply, 'a Pass builds the state document');
   const slots = Object.keys(apply.Parameters).map((k) => k.replace(/\.\$$/, ''));
-  const event = rustFields('report/mod.rs', 'ReportEvent');
+  const event = contractFields(contract.functions.report.event);
   for (const [name, state] of Object.entries(definition.States).filter(([, s]) => isReportTask(s))) {
     const payload = state.Parameters.Payload;
     assert.deepEqual(Object.keys(payload).map((k) => k.replace(/\.\$$/, '')).sort(), [...event].sort(), `${name}: the ReportEvent fields`);
@@ -259,10 +262,11 @@ test('the state document is the report event: same slots as the Rust ReportEvent
       if (v.startsWith('$.')) assert.ok(slots.includes(v.slice(2).split('.')[0]), `${name}: ${k} comes from a slot of the state document`);
     }
   }
-  assert.deepEqual(Object.keys(apply.Parameters.seed).sort(), rustFields('report/mod.rs', 'SeedSection').sort());
-  assert.deepEqual(Object.keys(apply.Parameters.cdc).sort(), rustFields('report/mod.rs', 'CdcSection').sort());
-  assert.deepEqual(Object.keys(apply.Parameters.validation).sort(), rustFields('report/mod.rs', 'ValidationSection').sort());
-  assert.deepEqual(apply.Parameters.validation.results, [], 'results is a list, never null (the Rust type is a Vec)');
+  assert.deepEqual(Object.keys(apply.Parameters.seed).sort(), contractFields('SeedSection').sort());
+  assert.deepEqual(Object.keys(apply.Parameters.cdc).sort(), contractFields('CdcSection').sort());
+  assert.deepEqual(Object.keys(apply.Parameters.validation).sort(), contractFields('ValidationSection').sort());
+  assert.deepEqual(apply.Parameters.validation.results, [], 'results is a list, never null (the contract type is an array)');
+  assert.equal(schemaOf('ValidationSection').properties.results.type, 'array', 'ValidationSection.results is an array');
   // Every step writes into a slot of the document (or completes an input object).
   for (const { label, name, state } of allStates()) {
     if (label !== 'main' || !state.ResultPath) continue;
