@@ -137,6 +137,16 @@ entry!(Text);
 entry!(Choice);
 entry!(List);
 
+impl Var<Text> {
+    /// The literal default, or `""` when there is none (for CLI defaults).
+    pub const fn default_str(&self) -> &'static str {
+        match self.value.default {
+            Some(d) => d,
+            None => "",
+        }
+    }
+}
+
 impl Var<Integer> {
     /// The default as the reader's type (every bound fits a `u32`).
     pub const fn default_u32(&self) -> u32 {
