@@ -154,3 +154,78 @@ fn log_result(result: &TablesResult) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(extra: &[(&'static str, &'static str)]) -> HashMap<&'static str, &'static str> {
+        let mut env: HashMap<&str, &str> = [
+            ("SOURCE_SECRET_ARN", "arn:source"),
+            ("TARGET_SECRET_ARN", "arn:target"),
+        ]
+        .into();
+        env.extend(extra.iter().copied());
+        env
+    }
+
+    #[test]
+    fn out_of_range_settings_are_refused_with_the_range() {
+        for (var, value, range) in [
+            ("VALIDATE_WORKERS", "17", "allowed 1 to 16"),
+            ("VALIDATE_WORKERS", "0", "allowed 1 to 16"),
+            ("VALIDATE_CHUNK_ROWS", "0", "allowed 1 to"),
+            (
+                "VALIDATE_STATEMENT_TIMEOUT_SECONDS",
+                "0",
+                "allowed 1 to 86400",
+            ),
+            ("VALIDATE_RECHECKS", "21", "allowed 0 to 20"),
+        ] {
+            let err = ValidateConfig::from_env(&env(&[(var, value)])).unwrap_err();
+            let text = err.to_string();
+            assert!(
+                text.contains(&format!("{var}={value}")) && text.contains(range),
+                "{text}"
+            );
+            assert_eq!(
+                HandlerError::from(err).error_type,
+                crate::ErrorType::ConfigError
+            );
+        }
+    }
+
+    #[test]
+    fn defaults_and_values_come_through() {
+        let cfg = ValidateConfig::from_env(&env(&[
+            ("VALIDATE_WORKERS", "16"),
+            ("VALIDATE_MASK_COLUMNS", "pin, ,secret"),
+        ]))
+        .unwrap();
+        assert_eq!(cfg.options.workers, 16);
+        assert_eq!(cfg.options.mask, vec!["pin", "secret"]);
+        let d = ValidateConfig::from_env(&env(&[])).unwrap().options;
+        let lib = ValidateOptions::default();
+        assert_eq!(
+            (
+                d.workers,
+                d.chunk_rows,
+                d.rechecks,
+                d.settle,
+                d.max_diffs,
+                d.mask,
+                d.statement_timeout
+            ),
+            (
+                2,
+                25_000,
+                3,
+                Duration::from_secs(5),
+                20,
+                lib.mask,
+                Duration::from_secs(600)
+            )
+        );
+    }
+}
