@@ -5,12 +5,14 @@
 // event exactly the fields of the contract's types.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { render, DEFINITION_PATH, PLACEHOLDERS, FUNCTIONS, fakeArn, functionOfArn } from '../render.mjs';
 
 const require = createRequire(import.meta.url);
 const aslValidator = require('asl-validator');
+// ajv comes with asl-validator; its 2020-12 build reads the contract's JSON Schemas.
+const Ajv2020 = require('ajv/dist/2020').default;
 
 const definition = render();
 const raw = readFileSync(DEFINITION_PATH, 'utf8');
@@ -282,4 +284,31 @@ test('statemachine/README.md documents exactly the defaults of the definition', 
   const documented = JSON.parse(block[1].replace(/\s*\/\/.*$/gm, ''));
   const read = Object.values(definition.States).find((s) => s.Parameters?.defaults);
   assert.deepEqual(documented, read.Parameters.defaults);
+});
+
+test('the example events and the progress fixtures match the JSON Schemas of the contract', () => {
+  const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
+  const check = (type, doc, what) => {
+    const validate = ajv.compile(schemaOf(type));
+    assert.ok(validate(doc), `${what} is not a ${type}: ${JSON.stringify(validate.errors)}`);
+    return validate;
+  };
+  const eventsDir = new URL('../../events/', import.meta.url);
+  const files = readdirSync(eventsDir).filter((f) => f.endsWith('.json'));
+  assert.ok(files.length >= 10, 'the events/ examples');
+  for (const file of files) {
+    const fn = Object.keys(contract.functions).find((f) => file.startsWith(`${f}-`));
+    assert.ok(fn, `${file}: names a function`);
+    const doc = JSON.parse(readFileSync(new URL(file, eventsDir), 'utf8'));
+    const validate = check(contract.functions[fn].event, doc, `events/${file}`);
+    assert.ok(!validate({ ...doc, unexpected_field: true }), `events/${file}: an unknown field is refused by the schema`);
+  }
+  for (const fixture of ['progress.json', 'progress-dms.json']) {
+    const doc = JSON.parse(readFileSync(new URL(`../../functions/dmsflow/tests/fixtures/${fixture}`, import.meta.url), 'utf8'));
+    check(resultType('poll-task'), doc, fixture);
+  }
+  // issue 12 defect 9: a chunk needs its key column.
+  const chunk = ajv.compile(schemaOf('ChunkSpec'));
+  assert.ok(!chunk({ index: 0, count: 4 }), 'a chunk without key_column is refused');
+  assert.ok(chunk({ index: 0, count: 4, key_column: 'id', lower: null, upper: 10 }));
 });

@@ -280,7 +280,7 @@ pub struct SequencesResult {
 
 /// The `start-task` event (tag `action`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(tag = "action", rename_all = "kebab-case")]
+#[serde(tag = "action", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum StartTaskEvent {
     Start(StartRequest),
     Stop,
@@ -311,6 +311,7 @@ impl StartTaskEvent {
 
 /// The `poll-task` event: `{"handle": {…}, "in_sync_lag_seconds": 5}`.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PollEvent {
     pub handle: Handle,
     /// Overrides the function's IN_SYNC_LAG_SECONDS (0 or more).
