@@ -31,6 +31,11 @@ pg-up: ## start two PostgreSQL clusters on loopback (.local/pg), print their URL
 pg-down: ## stop the clusters and delete their data
 	scripts/pg-local.sh down
 
+# ------------------------------------------------------------------ contract
+.PHONY: contract
+contract: ## regenerate contract/dmsflow.contract.json, the README env table and docs/contracts.md shapes
+	$(CARGO) run -q -p dmsflow --example contract
+
 # --------------------------------------------------------------------- tests
 .PHONY: test
 test: lint test-rust test-statemachine test-terraform test-demo ## everything CI runs

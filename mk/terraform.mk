@@ -118,18 +118,22 @@ tf-docs-check:
 		diff <(echo "$$vars") <(echo "$$doc") | sed -nE 's/^< /  missing from docs: /p; s/^> /  not a variable: /p' >&2; exit 1; fi; \
 	echo "docs/deploy.md: all $$(echo "$$vars" | wc -l) variables documented"
 
-lint-terraform: tf-fmt-check tf-validate tf-checkov tf-env-check tf-no-nat tf-docs-check ## fmt -check, validate, checkov, Lambda env vs config.rs, no NAT, docs
+lint-terraform: tf-fmt-check tf-validate tf-checkov tf-env-check tf-no-nat tf-docs-check ## fmt -check, validate, checkov, Lambda env vs the contract, no NAT, docs
 
-# The env check must also fail on drift: feed it a lambda.tf with a variable
-# seed-source does not read, and one with a required variable removed.
+# The env check must also fail on drift: feed it a lambda.tf whose settings
+# hold a variable the contract does not declare, one with a required variable
+# removed (exit 1 each), and one whose lambda_environment no longer filters by
+# the contract (exit 2: not the shape the check and the contract rely on).
 tf-env-check-selftest:
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	sed '0,/^\(\s*\)DB_SCHEMA\(\s*\)= var.db_schema$$/s//&\n\1VALIDATE_WORKERS = "2"/' $(TF_DIR)/lambda.tf > $$tmp/extra.tf && \
+	sed '0,/^\(\s*\)DB_SCHEMA\(\s*\)= var.db_schema$$/s//&\n\1NOT_A_DMSFLOW_VARIABLE = "2"/' $(TF_DIR)/lambda.tf > $$tmp/extra.tf && \
 	grep -v 'REPORT_BUCKET' $(TF_DIR)/lambda.tf > $$tmp/missing.tf && \
-	for f in extra missing; do \
-		rc=0; $(PYTHON) $(TF_MK_ROOT)/scripts/check-terraform-env.py --terraform $$tmp/$$f.tf >/dev/null 2>&1 || rc=$$?; \
-		[ $$rc = 1 ] || { echo "check-terraform-env.py: expected exit 1 (drift) for a drifted lambda.tf ($$f), got $$rc" >&2; exit 1; }; \
-	done; echo "check-terraform-env: rejects drift (extra variable, missing required variable)"
+	grep -v 'if contains(local.env_spec\[name\].functions, f)' $(TF_DIR)/lambda.tf > $$tmp/unfiltered.tf && \
+	for f in extra:1 missing:1 unfiltered:2; do \
+		name=$${f%%:*}; want=$${f##*:}; \
+		rc=0; $(PYTHON) $(TF_MK_ROOT)/scripts/check-terraform-env.py --terraform $$tmp/$$name.tf >/dev/null 2>&1 || rc=$$?; \
+		[ $$rc = $$want ] || { echo "check-terraform-env.py: expected exit $$want for a drifted lambda.tf ($$name), got $$rc" >&2; exit 1; }; \
+	done; echo "check-terraform-env: rejects drift (undeclared variable, missing required variable, environment not filtered by the contract)"
 
 tf-test: tf-init
 	$(TF_RUN) test -no-color

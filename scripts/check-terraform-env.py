@@ -1,22 +1,29 @@
 #!/usr/bin/env python3
 """Check that Terraform gives each Lambda exactly the environment its code reads.
 
-The environment variables every function reads are documented once, in
-functions/dmsflow/src/config.rs (ENV_VARS: name, functions, default,
-description). terraform/lambda.tf sets them in `local.lambda_environment`, one
-literal map per function. For every function this check fails when Terraform:
+The environment variables every function reads are declared once, in the
+contract (contract/dmsflow.contract.json, generated from the Rust contract
+module by `make contract`): per variable its functions, the functions that
+require it (`required_by`), its typed default and meaning; `env_one_of` lists
+the groups of which a function needs at least one (REPORT_BUCKET / REPORT_DIR).
 
-  * sets a variable that ENV_VARS does not document for that function (a typo,
-    a renamed or removed variable, or one meant for another function), or
-  * leaves out a required one: `default: None`, except the variables that are
-    required only under a condition their description states (CONDITIONAL
-    below) and those whose description says "(optional". A one-of group
-    (REPORT_BUCKET / REPORT_DIR) needs at least one member.
+terraform/lambda.tf holds every value in one literal map, `local.lambda_settings`,
+and derives each function's map from the contract (`lambda_environment`: the
+settings whose contract entry names the function). This check, for every
+function, fails when Terraform:
 
-It also fails when lambda.tf stops feeding `local.lambda_environment` to the
-functions' `environment` block, so the check cannot silently check nothing.
+  * sets a variable the contract does not declare at all (a typo, a renamed or
+    removed variable),
+  * would give a function a variable the contract does not document for it
+    (lambda_environment no longer filters by the contract), or
+  * leaves out one the contract marks required for that function, or every
+    member of a one-of group.
 
-Usage: scripts/check-terraform-env.py [--config PATH] [--terraform PATH]
+It also fails when lambda.tf stops deriving `local.lambda_environment` from the
+contract or stops feeding it to the functions' `environment` block, so the
+check cannot silently check nothing.
+
+Usage: scripts/check-terraform-env.py [--contract PATH] [--terraform PATH]
 Exit status 0 when in step, 1 on drift (every problem is listed), 2 when a
 file cannot be read or parsed.
 """
@@ -24,95 +31,42 @@ file cannot be read or parsed.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG = ROOT / "functions" / "dmsflow" / "src" / "config.rs"
+DEFAULT_CONTRACT = ROOT / "contract" / "dmsflow.contract.json"
 DEFAULT_TERRAFORM = ROOT / "terraform" / "lambda.tf"
-
-# Variables with `default: None` that are required only under a condition the
-# description states; Terraform may set them or not. None = every function.
-CONDITIONAL: dict[str, set[str] | None] = {
-    "DMS_TASK_ARN": None,  # required when MIGRATION_ENGINE=dms
-    "TARGET_SECRET_ARN": {"seed-source"},  # seed-source: only for mode schema
-    "SOURCE_SECRET_ARN": {"start-task", "poll-task"},  # native engine, sync-sequences
-    "REPORT_BUCKET": None,  # one of REPORT_BUCKET / REPORT_DIR
-    "REPORT_DIR": None,
-}
-# At least one member of each group must be set where the group applies.
-ONE_OF = [("REPORT_BUCKET", "REPORT_DIR")]
+FUNCTIONS = ["seed-source", "start-task", "poll-task", "validate-tables", "report"]
 
 
 class ParseError(Exception):
     pass
 
 
-# ----------------------------------------------------------------- config.rs
+# ----------------------------------------------------------------- contract
 
 
-def parse_config(text: str) -> dict[str, dict]:
-    """ENV_VARS as {name: {functions: set, default: str|None, description: str}}."""
-    variants = dict(re.findall(r'Function::(\w+)\s*=>\s*"([a-z-]+)"', text))
-    if not variants:
-        raise ParseError("no `Function::X => \"name\"` arms found in config.rs")
-
-    def names(list_src: str) -> set[str]:
-        out = set()
-        for v in re.findall(r"\w+", list_src):
-            if v not in variants:
-                raise ParseError(f"unknown Function variant {v!r} in config.rs")
-            out.add(variants[v])
-        return out
-
-    consts = {
-        m.group(1): names(m.group(2))
-        for m in re.finditer(r"const\s+(\w+)\s*:\s*&\[Function\]\s*=\s*&\[([^\]]*)\]", text)
-    }
-    string = r'"((?:[^"\\]|\\.)*)"'
-    entry = re.compile(
-        r"EnvVar\s*\{\s*name:\s*" + string
-        + r",\s*functions:\s*(\w+|&\[[^\]]*\]),\s*default:\s*(None|Some\(\s*" + string
-        + r"\s*\)),\s*description:\s*" + string,
-        re.S,
-    )
-    env: dict[str, dict] = {}
-    for m in entry.finditer(text):
-        name, functions_src, default_src, default_val, description = m.groups()
-        if functions_src.startswith("&["):
-            functions = names(functions_src[2:-1])
-        elif functions_src in consts:
-            functions = consts[functions_src]
-        else:
-            raise ParseError(f"{name}: unknown function list {functions_src!r} in config.rs")
-        env[name] = {
-            "functions": functions,
-            "default": None if default_src == "None" else default_val,
-            "description": description,
-        }
-    declared = len(re.findall(r"EnvVar\s*\{\s*name:", text))
-    if declared == 0 or declared != len(env):
-        raise ParseError(
-            f"config.rs declares {declared} EnvVar entries but {len(env)} could be parsed; "
-            "update parse_config() in scripts/check-terraform-env.py"
-        )
-    return env
+def parse_contract(text: str) -> tuple[dict[str, dict], list[dict]]:
+    """The contract's env ({name: {functions, required_by, …}}) and env_one_of."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ParseError(f"the contract is not JSON: {e}") from e
+    env = doc.get("env")
+    if not isinstance(env, dict) or not env:
+        raise ParseError("the contract has no `env` object")
+    for name, var in env.items():
+        for key in ("functions", "required_by"):
+            if not isinstance(var.get(key), list):
+                raise ParseError(f"contract env {name}: `{key}` is not a list")
+    return env, doc.get("env_one_of", [])
 
 
 def required_for(env: dict[str, dict], function: str) -> set[str]:
-    req = set()
-    for name, var in env.items():
-        if function not in var["functions"] or var["default"] is not None:
-            continue
-        if "(optional" in var["description"].lower():
-            continue
-        cond = CONDITIONAL.get(name, "absent")
-        if cond == "absent":
-            req.add(name)
-        elif cond is not None and function not in cond:
-            req.add(name)
-    return req
+    return {name for name, var in env.items() if function in var["required_by"]}
 
 
 # ----------------------------------------------------------------- terraform
@@ -221,66 +175,70 @@ def _entries(text: str, skel: str, start: int, end: int) -> list[tuple[str, int]
     return out
 
 
-def parse_terraform(text: str) -> dict[str, set[str]]:
+def parse_terraform(text: str, env: dict[str, dict]) -> dict[str, set[str]]:
+    """Each function's variable names as lambda.tf derives them: the names of
+    `lambda_settings` whose contract entry lists the function (a name the
+    contract lacks is kept for every function, so it is reported)."""
     skel = skeleton(text)
     if not re.search(r"variables\s*=\s*local\.lambda_environment\[each\.key\]", skel):
         raise ParseError(
             "lambda.tf no longer sets `environment { variables = local.lambda_environment[each.key] }`: "
             "the functions' environment is not what this check reads; update one or the other"
         )
-    m = re.search(r"\blambda_environment\s*=\s*\{", skel)
+    derive = re.compile(
+        r"\blambda_environment\s*=\s*\{\s*for\s+(\w+)\s+in\s+local\.functions\s*:\s*\1\s*=>\s*\{\s*"
+        r"for\s+(\w+)\s*,\s*(\w+)\s+in\s+local\.lambda_settings\s*:\s*\2\s*=>\s*\3\s*"
+        r"if\s+contains\(\s*local\.env_spec\[\2\]\.functions\s*,\s*\1\s*\)\s*\}\s*\}"
+    )
+    if not derive.search(skel):
+        raise ParseError(
+            "lambda.tf no longer derives lambda_environment from the contract "
+            "(`{ for f in local.functions : f => { for name, value in local.lambda_settings : "
+            "name => value if contains(local.env_spec[name].functions, f) } }`)"
+        )
+    if not re.search(r"\benv_spec\s*=\s*local\.contract\.env\b", skel) or "dmsflow.contract.json" not in text:
+        raise ParseError("lambda.tf no longer reads env_spec from contract/dmsflow.contract.json")
+    m = re.search(r"\blambda_settings\s*=\s*\{", skel)
     if not m:
-        raise ParseError("no `lambda_environment = {` map in lambda.tf")
-    outer_open = m.end() - 1
-    outer_close = _block_end(skel, outer_open)
-    envs: dict[str, set[str]] = {}
-    for fn, vstart in _entries(text, skel, outer_open + 1, outer_close):
-        if skel[vstart] != "{":
-            raise ParseError(f"lambda_environment[{fn!r}] must be a literal map {{ NAME = value … }}")
-        inner_close = _block_end(skel, vstart)
-        names = [k for k, _ in _entries(text, skel, vstart + 1, inner_close)]
-        dupes = {n for n in names if names.count(n) > 1}
-        if dupes:
-            raise ParseError(f"lambda_environment[{fn!r}] sets {sorted(dupes)} twice")
-        envs[fn] = set(names)
-    return envs
+        raise ParseError("no `lambda_settings = {` map in lambda.tf")
+    open_idx = m.end() - 1
+    names = [k for k, _ in _entries(text, skel, open_idx + 1, _block_end(skel, open_idx))]
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        raise ParseError(f"lambda_settings sets {sorted(dupes)} twice")
+    return {
+        fn: {n for n in names if n not in env or fn in env[n]["functions"]}
+        for fn in FUNCTIONS
+    }
 
 
 # ----------------------------------------------------------------- check
 
 
-def check(env: dict[str, dict], tf: dict[str, set[str]], tf_path: str, cfg_path: str) -> list[str]:
+def check(env: dict[str, dict], one_of: list[dict], tf: dict[str, set[str]], tf_path: str, cfg_path: str) -> list[str]:
     problems = []
     functions = sorted({f for v in env.values() for f in v["functions"]})
-    for fn in sorted(set(tf) - set(functions)):
-        problems.append(f"{tf_path}: lambda_environment has {fn!r}, which is not a function in {cfg_path}")
-    for fn in functions:
-        if fn not in tf:
-            problems.append(f"{tf_path}: lambda_environment has no entry for function {fn!r}")
-            continue
+    if sorted(functions) != sorted(FUNCTIONS):
+        problems.append(f"{cfg_path}: the contract's functions {functions} are not the five functions {FUNCTIONS}")
+    for fn in FUNCTIONS:
         documented = {n for n, v in env.items() if fn in v["functions"]}
         for name in sorted(tf[fn] - documented):
-            where = sorted(env[name]["functions"]) if name in env else None
-            hint = f"documented only for {', '.join(where)}" if where else "not in ENV_VARS at all"
-            problems.append(
-                f"{fn}: Terraform sets {name}, which {cfg_path} ENV_VARS does not document for {fn} ({hint})"
-            )
+            hint = "not in the contract at all" if name not in env else f"documented only for {', '.join(sorted(env[name]['functions']))}"
+            problems.append(f"{fn}: Terraform sets {name}, which {cfg_path} does not document for {fn} ({hint})")
         for name in sorted(required_for(env, fn) - tf[fn]):
             problems.append(
-                f"{fn}: Terraform does not set {name}, which {cfg_path} ENV_VARS marks required "
-                f"(default: None): {env[name]['description']}"
+                f"{fn}: Terraform does not set {name}, which {cfg_path} marks required for {fn}: {env[name]['description']}"
             )
-        for group in ONE_OF:
-            applies = [g for g in group if g in env and fn in env[g]["functions"]]
-            if applies and not (set(applies) & tf[fn]):
-                problems.append(f"{fn}: Terraform sets none of {' / '.join(applies)}; one is required")
+        for group in one_of:
+            if group.get("function") == fn and not (set(group["variables"]) & tf[fn]):
+                problems.append(f"{fn}: Terraform sets none of {' / '.join(group['variables'])}; one is required")
     return problems
 
 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="config.rs with ENV_VARS")
-    ap.add_argument("--terraform", type=Path, default=DEFAULT_TERRAFORM, help="lambda.tf with lambda_environment")
+    ap.add_argument("--contract", type=Path, default=DEFAULT_CONTRACT, help="the contract JSON (env, env_one_of)")
+    ap.add_argument("--terraform", type=Path, default=DEFAULT_TERRAFORM, help="lambda.tf with lambda_settings")
     args = ap.parse_args(argv)
 
     def rel(p: Path) -> str:
@@ -290,15 +248,15 @@ def main(argv: list[str]) -> int:
             return str(p)
 
     try:
-        env = parse_config(args.config.read_text())
-        tf = parse_terraform(args.terraform.read_text())
+        env, one_of = parse_contract(args.contract.read_text())
+        tf = parse_terraform(args.terraform.read_text(), env)
     except (OSError, ParseError) as e:
         print(f"check-terraform-env: error: {e}", file=sys.stderr)
         return 2
 
-    problems = check(env, tf, rel(args.terraform), rel(args.config))
+    problems = check(env, one_of, tf, rel(args.terraform), rel(args.contract))
     if problems:
-        print(f"check-terraform-env: {len(problems)} problem(s): Terraform's Lambda environment and ENV_VARS drifted apart", file=sys.stderr)
+        print(f"check-terraform-env: {len(problems)} problem(s): Terraform's Lambda environment and the contract drifted apart", file=sys.stderr)
         for p in problems:
             print(f"  - {p}", file=sys.stderr)
         return 1

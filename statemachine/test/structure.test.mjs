@@ -1,55 +1,60 @@
-// The definition's shape, checked against the Rust side where the two must
-// agree: valid ASL, only the five templatefile placeholders, every state
+// The definition's shape, checked against the contract
+// (contract/dmsflow.contract.json) where the two must agree: valid ASL, only the five templatefile placeholders, every state
 // reachable and commented, every Task retried and caught, only error names the
 // functions really emit, bounded poll loops, and result selectors / the report
-// event exactly the fields of the Rust types.
+// event exactly the fields of the contract's types.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { render, DEFINITION_PATH, PLACEHOLDERS, FUNCTIONS, fakeArn, functionOfArn } from '../render.mjs';
 
 const require = createRequire(import.meta.url);
 const aslValidator = require('asl-validator');
+// ajv comes with asl-validator; its 2020-12 build reads the contract's JSON Schemas.
+const Ajv2020 = require('ajv/dist/2020').default;
 
 const definition = render();
 const raw = readFileSync(DEFINITION_PATH, 'utf8');
-const rust = (path) => readFileSync(new URL(`../../functions/dmsflow/src/${path}`, import.meta.url), 'utf8');
+const contract = JSON.parse(readFileSync(new URL('../../contract/dmsflow.contract.json', import.meta.url), 'utf8'));
 
 const LAMBDA_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
 const MAX_LAMBDA_TIMEOUT = 900; // Lambda's hard limit (terraform/variables.tf lambda_sizing enforces it too)
 
-// ------------------------------------------------------------- Rust sources
-/** The `as_str` names of ErrorType, checked against `ErrorType::ALL`. */
-function rustErrorTypes() {
-  const src = rust('error.rs');
-  const arms = new Map([...src.matchAll(/ErrorType::(\w+) => "([^"]+)"/g)].map((m) => [m[1], m[2]]));
-  const all = src.match(/pub const ALL: &'static \[ErrorType\] = &\[([^\]]*)\]/);
-  assert.ok(all && arms.size >= 10, 'parsed ErrorType::ALL and the as_str match arms of functions/dmsflow/src/error.rs');
-  const variants = [...all[1].matchAll(/ErrorType::(\w+)/g)].map((m) => m[1]);
-  assert.deepEqual([...arms.keys()].sort(), [...variants].sort(), 'as_str covers exactly ErrorType::ALL');
-  const transientBody = src.match(/fn is_transient\(self\) -> bool \{([\s\S]*?)\n    \}/);
-  assert.ok(transientBody, 'parsed ErrorType::is_transient');
-  const transient = [...transientBody[1].matchAll(/ErrorType::(\w+)/g)].map((m) => arms.get(m[1]));
-  return { names: new Set(arms.values()), transient: transient.sort() };
+// ------------------------------------------------------------ the contract
+// contract/dmsflow.contract.json, generated from the Rust contract module
+// (`make contract`; a Rust test fails when it is stale).
+
+/** The stable errorType names, and the transient ones. */
+function contractErrorTypes() {
+  const errors = contract.errors;
+  assert.ok(Array.isArray(errors) && errors.length >= 10, 'the contract lists the error types');
+  const names = errors.map((e) => e.name);
+  assert.equal(new Set(names).size, names.length, 'error type names are unique');
+  return { names: new Set(names), transient: errors.filter((e) => e.transient).map((e) => e.name).sort() };
 }
 
-/** Field names of a Rust struct, in order; refuses serde renames it cannot follow. */
-function rustFields(path, struct) {
-  const src = rust(path);
-  const start = src.indexOf(`pub struct ${struct} {`);
-  assert.ok(start >= 0, `pub struct ${struct} in ${path}`);
-  const body = src.slice(start, src.indexOf('\n}', start));
-  assert.ok(!/rename|flatten|skip_serializing/.test(body), `${struct}: a serde attribute this test does not follow`);
-  return [...body.matchAll(/^\s*pub (\w+):/gm)].map((m) => m[1]);
+/** The JSON Schema of a type: a top-level schema, or a definition inside one. */
+function schemaOf(type) {
+  if (contract.schemas[type]) return contract.schemas[type];
+  for (const schema of Object.values(contract.schemas)) {
+    if (schema.$defs?.[type]) return schema.$defs[type];
+  }
+  assert.fail(`the contract has no schema for ${type}`);
 }
 
-/** The keys of the JSON the report handler returns. */
-function reportResultKeys() {
-  const src = rust('handlers/report.rs');
-  const block = src.match(/Ok\(json!\(\{([\s\S]*?)\}\)\)/);
-  assert.ok(block, 'the Ok(json!({…})) of handlers/report.rs');
-  return [...block[1].matchAll(/^\s*"(\w+)":/gm)].map((m) => m[1]);
+/** Field names of an object type, as they appear in the JSON. */
+function contractFields(type) {
+  const schema = schemaOf(type);
+  assert.equal(schema.type, 'object', `${type} is an object`);
+  return Object.keys(schema.properties);
+}
+
+/** The result type of a function (for a tag value, e.g. start-task `start`). */
+function resultType(fn, tag = '*') {
+  const type = contract.functions[fn]?.results?.[tag];
+  assert.ok(type, `the contract names the result of ${fn} ${tag}`);
+  return type;
 }
 
 // ---------------------------------------------------------------- the graph
@@ -130,8 +135,8 @@ test('every Task invokes a function through lambda:invoke, with a timeout above 
 });
 
 test('every Task retries the Lambda service errors and the transient function errors, with backoff and full jitter', () => {
-  const { transient } = rustErrorTypes();
-  assert.deepEqual(transient, ['AwsTransient', 'DatabaseUnavailable'], 'ErrorType::is_transient');
+  const { transient } = contractErrorTypes();
+  assert.deepEqual(transient, ['AwsTransient', 'DatabaseUnavailable'], 'the transient error types');
   for (const { name, state } of allStates()) {
     if (state.Type !== 'Task') continue;
     const retriers = state.Retry ?? [];
@@ -181,8 +186,8 @@ test('every Task is caught: to a Pass recording the error, then the failure repo
   }
 });
 
-test('every ErrorEquals name is States.*, one of the four Lambda service errors, or in ErrorType::ALL', () => {
-  const { names } = rustErrorTypes();
+test('every ErrorEquals name is States.*, one of the four Lambda service errors, or an error type of the contract', () => {
+  const { names } = contractErrorTypes();
   let count = 0;
   for (const { name, state } of allStates()) {
     for (const rule of [...(state.Retry ?? []), ...(state.Catch ?? [])]) {
@@ -216,13 +221,13 @@ test('poll loops are bounded: every cycle waits, and passes a max_polls check of
   }
 });
 
-test('result selectors name exactly the fields of the Rust result types (a missing field would stop the execution)', () => {
+test('result selectors name exactly the fields of the contract\'s result types (a missing field would stop the execution)', () => {
   const expected = {
-    'poll-task': rustFields('engine/progress.rs', 'Progress'),
-    'start-task start': rustFields('engine/mod.rs', 'ActionResult'),
-    'start-task sync-sequences': rustFields('engine/sequences.rs', 'SequencesResult'),
-    'seed-source schema': rustFields('seed.rs', 'SchemaResult'),
-    report: reportResultKeys(),
+    'poll-task': contractFields(resultType('poll-task')),
+    'start-task start': contractFields(resultType('start-task', 'start')),
+    'start-task sync-sequences': contractFields(resultType('start-task', 'sync-sequences')),
+    'seed-source schema': contractFields(resultType('seed-source', 'schema')),
+    report: contractFields(resultType('report')),
   };
   const fixture = JSON.parse(readFileSync(new URL('../../functions/dmsflow/tests/fixtures/progress.json', import.meta.url), 'utf8'));
   assert.deepEqual(Object.keys(fixture).sort(), [...expected['poll-task']].sort(), 'the Progress fixture has every field');
@@ -247,11 +252,11 @@ test('result selectors name exactly the fields of the Rust result types (a missi
   assert.deepEqual([...seen].sort(), Object.keys(expected).sort(), 'every result type checked');
 });
 
-test('the state document is the report event: same slots as the Rust ReportEvent and its sections', () => {
+test('the state document is the report event: same slots as the contract\'s ReportEvent and its sections', () => {
   const apply = Object.values(definition.States).find((s) => s.Type === 'Pass' && s.Parameters?.['config.$']?.startsWith('States.JsonMerge'));
   assert.ok(apply, 'a Pass builds the state document');
   const slots = Object.keys(apply.Parameters).map((k) => k.replace(/\.\$$/, ''));
-  const event = rustFields('report/mod.rs', 'ReportEvent');
+  const event = contractFields(contract.functions.report.event);
   for (const [name, state] of Object.entries(definition.States).filter(([, s]) => isReportTask(s))) {
     const payload = state.Parameters.Payload;
     assert.deepEqual(Object.keys(payload).map((k) => k.replace(/\.\$$/, '')).sort(), [...event].sort(), `${name}: the ReportEvent fields`);
@@ -259,10 +264,11 @@ test('the state document is the report event: same slots as the Rust ReportEvent
       if (v.startsWith('$.')) assert.ok(slots.includes(v.slice(2).split('.')[0]), `${name}: ${k} comes from a slot of the state document`);
     }
   }
-  assert.deepEqual(Object.keys(apply.Parameters.seed).sort(), rustFields('report/mod.rs', 'SeedSection').sort());
-  assert.deepEqual(Object.keys(apply.Parameters.cdc).sort(), rustFields('report/mod.rs', 'CdcSection').sort());
-  assert.deepEqual(Object.keys(apply.Parameters.validation).sort(), rustFields('report/mod.rs', 'ValidationSection').sort());
-  assert.deepEqual(apply.Parameters.validation.results, [], 'results is a list, never null (the Rust type is a Vec)');
+  assert.deepEqual(Object.keys(apply.Parameters.seed).sort(), contractFields('SeedSection').sort());
+  assert.deepEqual(Object.keys(apply.Parameters.cdc).sort(), contractFields('CdcSection').sort());
+  assert.deepEqual(Object.keys(apply.Parameters.validation).sort(), contractFields('ValidationSection').sort());
+  assert.deepEqual(apply.Parameters.validation.results, [], 'results is a list, never null (the contract type is an array)');
+  assert.equal(schemaOf('ValidationSection').properties.results.type, 'array', 'ValidationSection.results is an array');
   // Every step writes into a slot of the document (or completes an input object).
   for (const { label, name, state } of allStates()) {
     if (label !== 'main' || !state.ResultPath) continue;
@@ -278,4 +284,31 @@ test('statemachine/README.md documents exactly the defaults of the definition', 
   const documented = JSON.parse(block[1].replace(/\s*\/\/.*$/gm, ''));
   const read = Object.values(definition.States).find((s) => s.Parameters?.defaults);
   assert.deepEqual(documented, read.Parameters.defaults);
+});
+
+test('the example events and the progress fixtures match the JSON Schemas of the contract', () => {
+  const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
+  const check = (type, doc, what) => {
+    const validate = ajv.compile(schemaOf(type));
+    assert.ok(validate(doc), `${what} is not a ${type}: ${JSON.stringify(validate.errors)}`);
+    return validate;
+  };
+  const eventsDir = new URL('../../events/', import.meta.url);
+  const files = readdirSync(eventsDir).filter((f) => f.endsWith('.json'));
+  assert.ok(files.length >= 10, 'the events/ examples');
+  for (const file of files) {
+    const fn = Object.keys(contract.functions).find((f) => file.startsWith(`${f}-`));
+    assert.ok(fn, `${file}: names a function`);
+    const doc = JSON.parse(readFileSync(new URL(file, eventsDir), 'utf8'));
+    const validate = check(contract.functions[fn].event, doc, `events/${file}`);
+    assert.ok(!validate({ ...doc, unexpected_field: true }), `events/${file}: an unknown field is refused by the schema`);
+  }
+  for (const fixture of ['progress.json', 'progress-dms.json']) {
+    const doc = JSON.parse(readFileSync(new URL(`../../functions/dmsflow/tests/fixtures/${fixture}`, import.meta.url), 'utf8'));
+    check(resultType('poll-task'), doc, fixture);
+  }
+  // issue 12 defect 9: a chunk needs its key column.
+  const chunk = ajv.compile(schemaOf('ChunkSpec'));
+  assert.ok(!chunk({ index: 0, count: 4 }), 'a chunk without key_column is refused');
+  assert.ok(chunk({ index: 0, count: 4, key_column: 'id', lower: null, upper: 10 }));
 });

@@ -154,7 +154,7 @@ run "dms_engine_defaults" {
       "TARGET_SECRET_ARN", "TARGET_DB_HOST", "TARGET_DB_PORT", "TARGET_DB_NAME",
       "DB_SCHEMA", "DB_SSLMODE", "DB_CONNECT_TIMEOUT_SECONDS",
     ])
-    error_message = "seed-source environment names differ from config.rs ENV_VARS."
+    error_message = "seed-source environment names differ from the contract (contract/dmsflow.contract.json env)."
   }
   assert {
     condition = toset(keys(aws_lambda_function.this["poll-task"].environment[0].variables)) == toset([
@@ -164,13 +164,21 @@ run "dms_engine_defaults" {
       "MIGRATION_ENGINE", "DMS_TASK_ARN", "NATIVE_PUBLICATION", "NATIVE_SUBSCRIPTION", "NATIVE_SOURCE_SSLMODE",
       "IN_SYNC_LAG_SECONDS",
     ])
-    error_message = "poll-task environment names differ from config.rs ENV_VARS."
+    error_message = "poll-task environment names differ from the contract (contract/dmsflow.contract.json env)."
   }
   assert {
     condition = toset(keys(aws_lambda_function.this["report"].environment[0].variables)) == toset([
       "REPORT_BUCKET", "REPORT_PREFIX", "REPORT_SNS_TOPIC_ARN", "METRICS_NAMESPACE",
     ])
-    error_message = "report environment names differ from config.rs ENV_VARS."
+    error_message = "report environment names differ from the contract (contract/dmsflow.contract.json env)."
+  }
+  assert {
+    # The contract file itself: each function has only variables the contract documents for it, and each it requires.
+    condition = alltrue([for name, f in aws_lambda_function.this : alltrue(concat(
+      [for v in keys(f.environment[0].variables) : contains(jsondecode(file("../contract/dmsflow.contract.json")).env[v].functions, name)],
+      [for v, spec in jsondecode(file("../contract/dmsflow.contract.json")).env : contains(keys(f.environment[0].variables), v) if contains(spec.required_by, name)],
+    ))])
+    error_message = "A function's environment is not what contract/dmsflow.contract.json declares for it."
   }
   assert {
     condition = alltrue([for f in ["seed-source", "start-task", "poll-task", "validate-tables"] :

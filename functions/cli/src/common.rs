@@ -2,6 +2,7 @@
 //! error reporting with the same stable error types the Lambdas use.
 
 use clap::Args;
+use dmsflow::contract::env::{self as vars, Integer, Var};
 use dmsflow::db::{ConnectSpec, DbError};
 use dmsflow::HandlerError;
 use std::path::PathBuf;
@@ -31,7 +32,7 @@ pub struct DatabasePair {
     #[arg(long, env = "DMSFLOW_TARGET_URL")]
     pub target: String,
     /// Schema of the tables to replicate or compare.
-    #[arg(long, default_value = "shop")]
+    #[arg(long, default_value = vars::DB_SCHEMA.default_str())]
     pub schema: String,
     #[command(flatten)]
     pub tls: TlsArgs,
@@ -51,7 +52,8 @@ pub struct TlsArgs {
     #[arg(long, env = "DB_CA_BUNDLE", global = true)]
     pub ca_bundle: Option<PathBuf>,
     /// Connection timeout in seconds.
-    #[arg(long, default_value_t = 10, global = true)]
+    #[arg(long, default_value_t = vars::DB_CONNECT_TIMEOUT_SECONDS.value.default,
+          value_parser = bounded(&vars::DB_CONNECT_TIMEOUT_SECONDS), global = true)]
     pub connect_timeout: u64,
 }
 
@@ -60,9 +62,15 @@ impl TlsArgs {
         ConnectSpec::from_url(
             url,
             self.ca_bundle.as_deref(),
-            Duration::from_secs(self.connect_timeout.max(1)),
+            Duration::from_secs(self.connect_timeout),
         )
     }
+}
+
+/// A flag with the range its setting declares (out of range: clap names the
+/// flag and the range, nothing is silently capped).
+pub fn bounded(var: &Var<Integer>) -> clap::builder::RangedU64ValueParser<u64> {
+    clap::value_parser!(u64).range(var.value.min..=var.value.max)
 }
 
 /// Print an error the way the Lambdas report it, and give the error exit code.

@@ -5,9 +5,11 @@
 
 use crate::common::{fail, print_json, DatabasePair};
 use clap::{Args, Subcommand};
+use dmsflow::contract::engine::{Phase, Progress, StartRequest};
+use dmsflow::contract::env as vars;
 use dmsflow::engine::native::{NativeEngine, NativeSettings};
 use dmsflow::engine::sequences::sync_sequences;
-use dmsflow::engine::{MigrationEngine, Phase, Progress, StartRequest};
+use dmsflow::engine::MigrationEngine;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -35,16 +37,17 @@ struct Target {
     #[command(flatten)]
     databases: DatabasePair,
     /// Publication name on the source.
-    #[arg(long, env = "NATIVE_PUBLICATION", default_value = "dmsflow_pub")]
+    #[arg(long, env = vars::NATIVE_PUBLICATION.name, default_value = vars::NATIVE_PUBLICATION.default_str())]
     publication: String,
     /// Subscription name on the target (also the replication slot's name on the source).
-    #[arg(long, env = "NATIVE_SUBSCRIPTION", default_value = "dmsflow_sub")]
+    #[arg(long, env = vars::NATIVE_SUBSCRIPTION.name, default_value = vars::NATIVE_SUBSCRIPTION.default_str())]
     subscription: String,
     /// sslmode the target *server* uses to connect to the source.
-    #[arg(long, env = "NATIVE_SOURCE_SSLMODE", default_value = "require")]
+    #[arg(long, env = vars::NATIVE_SOURCE_SSLMODE.name, default_value = vars::NATIVE_SOURCE_SSLMODE.value.default,
+          value_parser = clap::builder::PossibleValuesParser::new(vars::NATIVE_SOURCE_SSLMODE.value.allowed))]
     source_sslmode: String,
     /// CA file, on the target server's filesystem, for that connection.
-    #[arg(long, env = "NATIVE_SOURCE_SSLROOTCERT")]
+    #[arg(long, env = vars::NATIVE_SOURCE_SSLROOTCERT.name)]
     source_sslrootcert: Option<PathBuf>,
 }
 
@@ -62,7 +65,7 @@ struct PollArgs {
     #[command(flatten)]
     target: Target,
     /// Lag (seconds) under which the migration counts as in sync.
-    #[arg(long, default_value_t = 5.0)]
+    #[arg(long, default_value_t = vars::IN_SYNC_LAG_SECONDS.value.default)]
     lag: f64,
     /// Poll until `in-sync` (progress lines on stderr); exit 1 after this many seconds.
     #[arg(long, value_name = "SECONDS")]

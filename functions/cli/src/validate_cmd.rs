@@ -1,9 +1,10 @@
 //! `dmsflow validate`: compare any two PostgreSQL databases.
 //! Exit code 0 identical, 1 differences, 2 error.
 
-use crate::common::{fail, DatabasePair, EXIT_ERROR};
+use crate::common::{bounded, fail, DatabasePair, EXIT_ERROR};
 use clap::Args;
-use dmsflow::validate::model::{CheckStatus, PlanResult, Status, TablesResult};
+use dmsflow::contract::env as vars;
+use dmsflow::contract::validate::{CheckStatus, PlanResult, Status, TablesResult};
 use dmsflow::validate::{Progress, SequencePolicy, ValidateOptions, Validator};
 use std::io::Write;
 use std::path::PathBuf;
@@ -21,20 +22,25 @@ pub struct ValidateArgs {
     #[arg(long)]
     json: Option<PathBuf>,
     /// Connections per side.
-    #[arg(long, default_value_t = 2)]
-    workers: usize,
+    #[arg(long, default_value_t = vars::VALIDATE_WORKERS.value.default,
+          value_parser = bounded(&vars::VALIDATE_WORKERS))]
+    workers: u64,
     /// Approximate rows per checksum chunk (a differing chunk is compared row by row).
-    #[arg(long, default_value_t = 25_000)]
+    #[arg(long, default_value_t = vars::VALIDATE_CHUNK_ROWS.value.default,
+          value_parser = bounded(&vars::VALIDATE_CHUNK_ROWS))]
     chunk_rows: u64,
     /// Re-checks of a differing chunk before it counts (rows in flight during CDC).
-    #[arg(long, default_value_t = 3)]
-    rechecks: u32,
+    #[arg(long, default_value_t = vars::VALIDATE_RECHECKS.value.default,
+          value_parser = bounded(&vars::VALIDATE_RECHECKS))]
+    rechecks: u64,
     /// Seconds to wait before each re-check.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = vars::VALIDATE_SETTLE_SECONDS.value.default,
+          value_parser = bounded(&vars::VALIDATE_SETTLE_SECONDS))]
     settle_seconds: u64,
     /// Differing rows shown per table.
-    #[arg(long, default_value_t = 20)]
-    max_diffs: usize,
+    #[arg(long, default_value_t = vars::VALIDATE_MAX_DIFFS.value.default,
+          value_parser = bounded(&vars::VALIDATE_MAX_DIFFS))]
+    max_diffs: u64,
     /// How a target sequence behind the source counts: fail or warn.
     #[arg(long, default_value = "fail", value_parser = ["fail", "warn"])]
     sequences: String,
@@ -69,11 +75,12 @@ pub async fn run(args: ValidateArgs) -> ExitCode {
     };
     let options = ValidateOptions {
         schema: args.databases.schema.clone(),
-        workers: args.workers.clamp(1, 16),
-        chunk_rows: args.chunk_rows.max(1),
-        rechecks: args.rechecks,
+        // In range: clap checked the declared bounds.
+        workers: usize::try_from(args.workers).unwrap_or(usize::MAX),
+        chunk_rows: args.chunk_rows,
+        rechecks: u32::try_from(args.rechecks).unwrap_or(u32::MAX),
         settle: Duration::from_secs(args.settle_seconds),
-        max_diffs: args.max_diffs,
+        max_diffs: usize::try_from(args.max_diffs).unwrap_or(usize::MAX),
         sequence_policy: if args.sequences == "warn" {
             SequencePolicy::Warn
         } else {

@@ -1,9 +1,12 @@
 //! Typed configuration, parsed once from the environment.
 //!
-//! [`ENV_VARS`] is the single list of every variable any function reads. The
-//! README table and Terraform's `environment` blocks are checked against it by
-//! tests, so the three never drift apart.
+//! Every variable is declared once, typed, in [`crate::contract::env`]
+//! ([`ENV_VARS`]); the readers here take those declarations, so a default or a
+//! range lives in one place. The README table, Terraform's Lambda environment
+//! and the checked-in contract file come from the same list.
 
+use crate::contract::env::{self as vars, Choice, Integer, List, Number, Text, Var};
+pub use crate::contract::env::{env_table_markdown, EnvVar, Function, ENV_VARS};
 use crate::db::{SslMode, TlsConfig};
 use crate::error::{Classify, ErrorType};
 use std::collections::HashMap;
@@ -51,141 +54,19 @@ pub enum ConfigError {
         value: String,
         reason: String,
     },
+    #[error("environment variable {var}={value} is out of range: allowed {min} to {max}")]
+    OutOfRange {
+        var: &'static str,
+        value: String,
+        min: String,
+        max: String,
+    },
 }
 
 impl Classify for ConfigError {
     fn error_type(&self) -> ErrorType {
         ErrorType::ConfigError
     }
-}
-
-/// Which function reads a variable (for the README and Terraform checks).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Function {
-    SeedSource,
-    StartTask,
-    PollTask,
-    ValidateTables,
-    Report,
-}
-
-impl Function {
-    pub const ALL: &'static [Function] = &[
-        Function::SeedSource,
-        Function::StartTask,
-        Function::PollTask,
-        Function::ValidateTables,
-        Function::Report,
-    ];
-
-    /// The Lambda / binary name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Function::SeedSource => "seed-source",
-            Function::StartTask => "start-task",
-            Function::PollTask => "poll-task",
-            Function::ValidateTables => "validate-tables",
-            Function::Report => "report",
-        }
-    }
-}
-
-/// One documented environment variable.
-#[derive(Debug, Clone, Copy)]
-pub struct EnvVar {
-    pub name: &'static str,
-    pub functions: &'static [Function],
-    /// `None` when required (or required under a condition stated in `description`).
-    pub default: Option<&'static str>,
-    pub description: &'static str,
-}
-
-use Function::{PollTask, Report, SeedSource, StartTask, ValidateTables};
-
-const DB_FUNCTIONS: &[Function] = &[SeedSource, StartTask, PollTask, ValidateTables];
-const ENGINE_FUNCTIONS: &[Function] = &[StartTask, PollTask];
-
-/// Every environment variable dmsflow's functions read.
-pub const ENV_VARS: &[EnvVar] = &[
-    EnvVar { name: "SOURCE_SECRET_ARN", functions: DB_FUNCTIONS, default: None,
-        description: "Secrets Manager secret (ARN or name) with the source credentials: RDS-style JSON {username,password[,host,port,dbname]}. start-task/poll-task need it for the native engine and for sync-sequences." },
-    EnvVar { name: "SOURCE_DB_HOST", functions: DB_FUNCTIONS, default: Some("secret's host"),
-        description: "Source host; overrides the secret's (RDS-managed secrets hold only username and password)." },
-    EnvVar { name: "SOURCE_DB_PORT", functions: DB_FUNCTIONS, default: Some("secret's port, else 5432"),
-        description: "Source port." },
-    EnvVar { name: "SOURCE_DB_NAME", functions: DB_FUNCTIONS, default: Some("secret's dbname, else postgres"),
-        description: "Source database name." },
-    EnvVar { name: "TARGET_SECRET_ARN", functions: DB_FUNCTIONS, default: None,
-        description: "Secrets Manager secret with the target credentials (same shape). seed-source needs it only for mode `schema` on the target." },
-    EnvVar { name: "TARGET_DB_HOST", functions: DB_FUNCTIONS, default: Some("secret's host"),
-        description: "Target host; overrides the secret's." },
-    EnvVar { name: "TARGET_DB_PORT", functions: DB_FUNCTIONS, default: Some("secret's port, else 5432"),
-        description: "Target port." },
-    EnvVar { name: "TARGET_DB_NAME", functions: DB_FUNCTIONS, default: Some("secret's dbname, else postgres"),
-        description: "Target database name." },
-    EnvVar { name: "DB_SCHEMA", functions: DB_FUNCTIONS, default: Some("shop"),
-        description: "Schema that is seeded, replicated and validated." },
-    EnvVar { name: "DB_SSLMODE", functions: DB_FUNCTIONS, default: Some("verify-full"),
-        description: "`verify-full` (TLS, certificate and host name verified) or `disable` (plain TCP, refused unless the host is loopback)." },
-    EnvVar { name: "DB_CA_BUNDLE", functions: DB_FUNCTIONS, default: Some("built-in Amazon RDS CA bundle"),
-        description: "PEM file of the certificate authorities trusted for database TLS." },
-    EnvVar { name: "DB_CONNECT_TIMEOUT_SECONDS", functions: DB_FUNCTIONS, default: Some("10"),
-        description: "Connection timeout per database connection." },
-    EnvVar { name: "MIGRATION_ENGINE", functions: ENGINE_FUNCTIONS, default: Some("dms"),
-        description: "`dms` (AWS DMS replication task) or `native` (PostgreSQL logical replication)." },
-    EnvVar { name: "DMS_TASK_ARN", functions: ENGINE_FUNCTIONS, default: None,
-        description: "ARN of the DMS replication task (required when MIGRATION_ENGINE=dms)." },
-    EnvVar { name: "NATIVE_PUBLICATION", functions: ENGINE_FUNCTIONS, default: Some("dmsflow_pub"),
-        description: "Publication name on the source (native engine)." },
-    EnvVar { name: "NATIVE_SUBSCRIPTION", functions: ENGINE_FUNCTIONS, default: Some("dmsflow_sub"),
-        description: "Subscription (and replication slot) name on the target (native engine)." },
-    EnvVar { name: "NATIVE_SOURCE_SSLMODE", functions: ENGINE_FUNCTIONS, default: Some("require"),
-        description: "libpq sslmode the target server uses to reach the source (native engine; the subscription's CONNECTION). `verify-full` needs NATIVE_SOURCE_SSLROOTCERT; on RDS the server cannot read a CA file, so `require`." },
-    EnvVar { name: "NATIVE_SOURCE_SSLROOTCERT", functions: ENGINE_FUNCTIONS, default: None,
-        description: "CA file on the target server's filesystem for the subscription's connection (optional; for sslmode verify-ca/verify-full)." },
-    EnvVar { name: "IN_SYNC_LAG_SECONDS", functions: &[PollTask], default: Some("5"),
-        description: "CDC lag under which poll-task reports `in-sync` (the event may override)." },
-    EnvVar { name: "VALIDATE_WORKERS", functions: &[ValidateTables], default: Some("2"),
-        description: "Parallel connections per side for checksums." },
-    EnvVar { name: "VALIDATE_CHUNK_ROWS", functions: &[ValidateTables], default: Some("25000"),
-        description: "Approximate rows per checksum chunk." },
-    EnvVar { name: "VALIDATE_RECHECKS", functions: &[ValidateTables], default: Some("3"),
-        description: "Times a mismatched chunk is re-checked before it counts as different (CDC in flight)." },
-    EnvVar { name: "VALIDATE_SETTLE_SECONDS", functions: &[ValidateTables], default: Some("5"),
-        description: "Delay before each re-check of a mismatched chunk." },
-    EnvVar { name: "VALIDATE_MAX_DIFFS", functions: &[ValidateTables], default: Some("20"),
-        description: "Most differing rows reported in detail per table (all are counted); keeps results under the Step Functions payload limit." },
-    EnvVar { name: "VALIDATE_MASK_COLUMNS", functions: &[ValidateTables], default: Some("password,secret,token,ssn,card_number,iban"),
-        description: "Comma-separated substrings; matching column names have their values masked in reports." },
-    EnvVar { name: "VALIDATE_STATEMENT_TIMEOUT_SECONDS", functions: &[ValidateTables], default: Some("600"),
-        description: "statement_timeout for validator queries." },
-    EnvVar { name: "REPORT_BUCKET", functions: &[Report], default: None,
-        description: "S3 bucket for reports (one of REPORT_BUCKET or REPORT_DIR is required)." },
-    EnvVar { name: "REPORT_PREFIX", functions: &[Report], default: Some("reports/"),
-        description: "Key prefix in the bucket." },
-    EnvVar { name: "REPORT_DIR", functions: &[Report], default: None,
-        description: "Local directory for reports instead of S3 (local runs)." },
-    EnvVar { name: "REPORT_SNS_TOPIC_ARN", functions: &[Report], default: None,
-        description: "SNS topic for a short notification (optional)." },
-    EnvVar { name: "METRICS_NAMESPACE", functions: &[Report], default: Some("dmsflow"),
-        description: "CloudWatch namespace of the Embedded Metric Format metrics." },
-];
-
-/// The README's configuration table, rendered from [`ENV_VARS`].
-pub fn env_table_markdown() -> String {
-    let mut out = String::from("| variable | functions | default | meaning |\n|---|---|---|---|\n");
-    for v in ENV_VARS {
-        let functions: Vec<&str> = v.functions.iter().map(|f| f.name()).collect();
-        out.push_str(&format!(
-            "| `{}` | {} | {} | {} |\n",
-            v.name,
-            functions.join(", "),
-            v.default
-                .map_or_else(|| "required".to_owned(), |d| format!("`{d}`")),
-            v.description.replace('|', "\\|"),
-        ));
-    }
-    out
 }
 
 /// Typed reads from an [`EnvSource`], with errors naming the variable.
@@ -220,6 +101,84 @@ impl<E: EnvSource + ?Sized> Env<'_, E> {
         }
     }
 
+    /// A declared integer: its default when unset, an error naming the
+    /// variable and the allowed range when outside it.
+    pub fn integer(&self, var: &Var<Integer>) -> Result<u64, ConfigError> {
+        Ok(self.integer_opt(var)?.unwrap_or(var.value.default))
+    }
+
+    /// A declared integer, `None` when unset (the default is computed elsewhere).
+    pub fn integer_opt(&self, var: &Var<Integer>) -> Result<Option<u64>, ConfigError> {
+        let Some(value) = self.parsed_opt::<u64>(var.name)? else {
+            return Ok(None);
+        };
+        let Integer { min, max, .. } = var.value;
+        if !(min..=max).contains(&value) {
+            return Err(ConfigError::OutOfRange {
+                var: var.name,
+                value: value.to_string(),
+                min: min.to_string(),
+                max: max.to_string(),
+            });
+        }
+        Ok(Some(value))
+    }
+
+    /// A declared number (seconds), checked against its range.
+    pub fn number(&self, var: &Var<Number>) -> Result<f64, ConfigError> {
+        let value: f64 = self.parsed(var.name, var.value.default)?;
+        let Number { min, max, .. } = var.value;
+        if !(value.is_finite() && (min..=max).contains(&value)) {
+            return Err(ConfigError::OutOfRange {
+                var: var.name,
+                value: value.to_string(),
+                min: min.to_string(),
+                max: max.to_string(),
+            });
+        }
+        Ok(value)
+    }
+
+    /// A declared text: the value, else the declared default (if any).
+    pub fn text(&self, var: &Var<Text>) -> Option<String> {
+        self.optional(var.name)
+            .or_else(|| var.value.default.map(str::to_owned))
+    }
+
+    /// A declared choice parsed into `T`: the value (which must be one of the
+    /// allowed words), else the declared default.
+    pub fn choice<T>(&self, var: &Var<Choice>) -> Result<T, ConfigError>
+    where
+        T: FromStr,
+        T::Err: std::fmt::Display,
+    {
+        let value = self
+            .optional(var.name)
+            .unwrap_or_else(|| var.value.default.to_owned());
+        let invalid = |reason: String| ConfigError::Invalid {
+            var: var.name,
+            value: value.clone(),
+            reason,
+        };
+        let parsed = value.parse().map_err(|e: T::Err| invalid(e.to_string()))?;
+        if !var.value.allowed.contains(&value.as_str()) {
+            return Err(invalid(format!("one of: {}", var.value.allowed.join(", "))));
+        }
+        Ok(parsed)
+    }
+
+    /// A declared comma-separated list (empty items dropped), else its default.
+    pub fn list(&self, var: &Var<List>) -> Vec<String> {
+        match self.optional(var.name) {
+            Some(v) => v
+                .split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            None => var.value.default.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
     pub fn parsed_opt<T>(&self, var: &'static str) -> Result<Option<T>, ConfigError>
     where
         T: FromStr,
@@ -240,7 +199,9 @@ impl<E: EnvSource + ?Sized> Env<'_, E> {
 }
 
 /// Which database a [`DbSideConfig`] describes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Side {
     Source,
@@ -291,27 +252,31 @@ impl DbSideConfig {
         let env = Env(env);
         let (secret, host, port, name) = match side {
             Side::Source => (
-                "SOURCE_SECRET_ARN",
-                "SOURCE_DB_HOST",
-                "SOURCE_DB_PORT",
-                "SOURCE_DB_NAME",
+                &vars::SOURCE_SECRET_ARN,
+                &vars::SOURCE_DB_HOST,
+                &vars::SOURCE_DB_PORT,
+                &vars::SOURCE_DB_NAME,
             ),
             Side::Target => (
-                "TARGET_SECRET_ARN",
-                "TARGET_DB_HOST",
-                "TARGET_DB_PORT",
-                "TARGET_DB_NAME",
+                &vars::TARGET_SECRET_ARN,
+                &vars::TARGET_DB_HOST,
+                &vars::TARGET_DB_PORT,
+                &vars::TARGET_DB_NAME,
             ),
         };
-        let Some(secret_id) = env.optional(secret) else {
+        let Some(secret_id) = env.text(secret) else {
             return Ok(None);
         };
+        // The port's default is computed (the secret's, else 5432): unset stays None.
+        let port = env
+            .integer_opt(port)?
+            .map(|p| u16::try_from(p).unwrap_or(u16::MAX));
         Ok(Some(DbSideConfig {
             side,
             secret_id,
-            host: env.optional(host),
-            port: env.parsed_opt(port)?,
-            dbname: env.optional(name),
+            host: env.text(host),
+            port,
+            dbname: env.text(name),
         }))
     }
 }
@@ -326,17 +291,10 @@ pub struct DbCommonConfig {
 impl DbCommonConfig {
     pub fn from_env<E: EnvSource + ?Sized>(env: &E) -> Result<Self, ConfigError> {
         let e = Env(env);
-        let schema = e.optional("DB_SCHEMA").unwrap_or_else(|| "shop".to_owned());
-        let ssl_mode: SslMode = e.parsed("DB_SSLMODE", SslMode::VerifyFull)?;
-        let ca_bundle = e.optional("DB_CA_BUNDLE").map(PathBuf::from);
-        let connect_timeout_secs: u64 = e.parsed("DB_CONNECT_TIMEOUT_SECONDS", 10)?;
-        if connect_timeout_secs == 0 {
-            return Err(ConfigError::Invalid {
-                var: "DB_CONNECT_TIMEOUT_SECONDS",
-                value: "0".into(),
-                reason: "must be at least 1".into(),
-            });
-        }
+        let schema = e.text(&vars::DB_SCHEMA).unwrap_or_default();
+        let ssl_mode: SslMode = e.choice(&vars::DB_SSLMODE)?;
+        let ca_bundle = e.text(&vars::DB_CA_BUNDLE).map(PathBuf::from);
+        let connect_timeout_secs = e.integer(&vars::DB_CONNECT_TIMEOUT_SECONDS)?;
         Ok(DbCommonConfig {
             schema,
             tls: TlsConfig {
@@ -398,7 +356,8 @@ mod tests {
 
     #[test]
     fn readme_table_matches_the_code() {
-        let readme = include_str!("../../../README.md");
+        let path = crate::contract::files::repo_root().join("README.md");
+        let readme = std::fs::read_to_string(&path).expect("README.md");
         let begin = readme
             .find("<!-- env-table:begin")
             .expect("README env-table marker");
@@ -410,8 +369,36 @@ mod tests {
         assert_eq!(
             &readme[begin..end],
             expected,
-            "README configuration table is stale; replace it with:\n{expected}"
+            "README configuration table is stale (make contract); replace it with:\n{expected}"
         );
+    }
+
+    #[test]
+    fn out_of_range_values_name_the_var_and_the_range() {
+        let env: HashMap<&str, &str> = [("DB_CONNECT_TIMEOUT_SECONDS", "0")].into();
+        let err = DbCommonConfig::from_env(&env).unwrap_err().to_string();
+        assert!(
+            err.contains("DB_CONNECT_TIMEOUT_SECONDS") && err.contains("allowed 1 to 900"),
+            "{err}"
+        );
+        let env: HashMap<&str, &str> =
+            [("SOURCE_SECRET_ARN", "s"), ("SOURCE_DB_PORT", "70000")].into();
+        let err = DbSideConfig::from_env(&env, Side::Source)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("SOURCE_DB_PORT=70000") && err.contains("1 to 65535"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn defaults_come_from_the_declarations() {
+        let env: HashMap<&str, &str> = HashMap::new();
+        let common = DbCommonConfig::from_env(&env).unwrap();
+        assert_eq!(common.schema, "shop");
+        assert_eq!(common.tls.connect_timeout.as_secs(), 10);
+        assert_eq!(common.tls.ssl_mode, SslMode::VerifyFull);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod assess;
 pub mod aws;
 pub mod clock;
 pub mod config;
+pub mod contract;
 pub mod db;
 pub mod engine;
 pub mod error;

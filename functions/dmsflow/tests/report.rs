@@ -27,7 +27,7 @@ async fn gathered_state(name: &str) -> Value {
     json!({
         "mode": "migrate",
         "execution": format!("{name}-exec"),
-        "progress": {"engine": "native", "phase": "in-sync", "full_load_percent": 100.0, "cdc_lag_seconds": 0.4},
+        "progress": progress("in-sync", "replicating", Some(0.4), None),
         "validation": {"plan": plan, "results": [tables]},
     })
 }
@@ -148,7 +148,7 @@ async fn failed_execution_reports_its_cause_to_a_directory() {
         .handle(json!({
             "mode": "migrate",
             "execution": "failing-run",
-            "progress": {"engine": "native", "phase": "failed", "last_error": "subscription worker crashed"},
+            "progress": progress("failed", "slot-missing", None, Some("subscription worker crashed")),
             "error": {"Error": "MigrationFailed", "Cause": "{\"errorType\":\"MigrationFailed\",\"errorMessage\":\"replication failed: slot missing\"}"}
         }))
         .await
@@ -158,4 +158,34 @@ async fn failed_execution_reports_its_cause_to_a_directory() {
     assert!(md.contains("🛑 FAILED"), "{md}");
     assert!(md.contains("replication failed: slot missing"), "{md}");
     assert!(md.contains("subscription worker crashed"), "{md}");
+}
+
+/// A whole native progress document (the report takes poll-task's typed result).
+fn progress(phase: &str, status: &str, lag: Option<f64>, last_error: Option<&str>) -> Value {
+    json!({
+        "engine": "native", "phase": phase, "status": status, "full_load_percent": 100.0,
+        "tables": {"total": 0, "loaded": 0, "loading": 0, "queued": 0, "errored": 0},
+        "table_states": [], "cdc_lag_seconds": lag, "cdc_lag_bytes": 0,
+        "in_sync_lag_seconds": 5.0, "last_error": last_error,
+        "handle": {"engine": "native", "schema": "shop", "publication": "dmsflow_pub", "subscription": "dmsflow_sub"},
+        "polled_at": "2026-11-24T15:29:11Z"
+    })
+}
+
+#[tokio::test]
+async fn an_unknown_mode_is_an_invalid_event_naming_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let service = ReportService::new(
+        DirStore {
+            dir: dir.path().to_path_buf(),
+        },
+        NoNotifier,
+        "dmsflow".into(),
+    );
+    let err = service
+        .handle(json!({"mode": "explode"}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.error_type, ErrorType::InvalidEvent);
+    assert!(err.message.contains("`mode`"), "{}", err.message);
 }

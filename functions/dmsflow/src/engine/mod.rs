@@ -20,74 +20,17 @@ pub mod progress;
 pub mod sequences;
 pub mod setup;
 
-pub use progress::{Phase, Progress, TableCounts, TableProgress, TableState};
+pub use crate::contract::engine::{
+    ActionResult, DmsHandle, EngineKind, Handle, NativeHandle, Outcome, Phase, Progress,
+    StartRequest, TableCounts, TableProgress, TableState,
+};
 
 use crate::db::DbError;
 use crate::error::{Classify, ErrorType};
 use crate::events::EventError;
 use crate::secrets::SecretError;
-use serde::{Deserialize, Serialize};
-use std::fmt;
+
 use std::future::Future;
-use std::str::FromStr;
-
-/// Which engine moves the data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum EngineKind {
-    Dms,
-    Native,
-}
-
-impl EngineKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EngineKind::Dms => "dms",
-            EngineKind::Native => "native",
-        }
-    }
-}
-
-impl fmt::Display for EngineKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for EngineKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "dms" => Ok(EngineKind::Dms),
-            "native" => Ok(EngineKind::Native),
-            other => Err(format!(
-                "unknown migration engine {other:?} (one of: dms, native)"
-            )),
-        }
-    }
-}
-
-/// What `start-task` returns and `poll-task` takes: which migration to look at.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "engine", rename_all = "lowercase")]
-pub enum Handle {
-    Dms(DmsHandle),
-    Native(NativeHandle),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DmsHandle {
-    pub task_arn: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NativeHandle {
-    pub schema: String,
-    pub publication: String,
-    pub subscription: String,
-}
 
 impl Handle {
     pub fn engine(&self) -> EngineKind {
@@ -135,51 +78,6 @@ impl Handle {
         };
         Ok(handle)
     }
-}
-
-/// `{"action":"start"}` options.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StartRequest {
-    /// Test both endpoints' connections first (DMS `TestConnection`; native:
-    /// connect to both databases) and fail with the engine's message.
-    #[serde(default)]
-    pub test_connections: bool,
-    /// DMS only: start with `reload-target` (a fresh full load).
-    #[serde(default)]
-    pub reload_target: bool,
-}
-
-/// What a start or stop did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Outcome {
-    /// DMS: a task never run was started (`start-replication`).
-    Started,
-    /// DMS: a stopped task resumed (`resume-processing`); native: a disabled
-    /// subscription was enabled again.
-    Resumed,
-    /// DMS: the task was already running or starting; nothing was done.
-    AlreadyRunning,
-    /// DMS: `reload-target` was requested and issued.
-    Reloaded,
-    /// Native: publication and subscription created.
-    Created,
-    /// Native: the subscription already existed and was enabled; nothing duplicated.
-    Existing,
-    Stopped,
-    AlreadyStopped,
-}
-
-/// Result of `start` / `stop` (see docs/contracts.md).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ActionResult {
-    pub engine: EngineKind,
-    pub action: String,
-    pub outcome: Outcome,
-    pub message: String,
-    pub handle: Handle,
 }
 
 /// The port: one migration, started, polled and stopped.

@@ -4,28 +4,10 @@
 //! databases, whatever the engine.
 
 use super::EngineError;
+pub use crate::contract::engine::{SequenceSync, SequencesResult};
 use crate::db::{quote_ident, ConnectSpec};
-use serde::{Deserialize, Serialize};
 
 const SEQUENCES_SQL: &str = include_str!("../../../../sql/engine/sequences.sql");
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SequenceSync {
-    /// `schema.sequence`.
-    pub sequence: String,
-    pub source_last_value: i64,
-    pub target_before: i64,
-    pub target_after: i64,
-}
-
-/// Result of `{"action":"sync-sequences"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SequencesResult {
-    pub action: String,
-    pub sequences: Vec<SequenceSync>,
-}
 
 async fn read_state(
     client: &impl tokio_postgres::GenericClient,

@@ -1,59 +1,13 @@
 //! `poll-task` handler: the progress document for the migration a handle
 //! names. [`run_poll`] is generic over [`MigrationEngine`].
 
+pub use crate::contract::engine::PollEvent;
 use crate::engine::setup::EngineContext;
-use crate::engine::{Handle, MigrationEngine};
+use crate::engine::MigrationEngine;
 use crate::error::HandlerError;
 use crate::events::EventError;
 use crate::secrets::SecretStore;
 use serde_json::Value;
-
-/// The `poll-task` event: `{"handle": {…}, "in_sync_lag_seconds": 5}`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PollEvent {
-    pub handle: Handle,
-    pub in_sync_lag_seconds: Option<f64>,
-}
-
-impl PollEvent {
-    pub fn from_value(value: Value) -> Result<Self, EventError> {
-        let Value::Object(mut map) = value else {
-            return Err(EventError::invalid(
-                "(root)",
-                "the event must be a JSON object",
-            ));
-        };
-        let handle = map.remove("handle").ok_or_else(|| {
-            EventError::invalid(
-                "handle",
-                "missing field `handle` (the `handle` of a start-task result)",
-            )
-        })?;
-        let handle = Handle::from_value(handle, "handle")?;
-        let in_sync_lag_seconds = match map.remove("in_sync_lag_seconds") {
-            None | Some(Value::Null) => None,
-            Some(v) => match v.as_f64() {
-                Some(s) if s.is_finite() && s >= 0.0 => Some(s),
-                _ => {
-                    return Err(EventError::invalid(
-                        "in_sync_lag_seconds",
-                        format!("expected a number of seconds (0 or more), got {v}"),
-                    ))
-                }
-            },
-        };
-        if let Some(field) = map.keys().next() {
-            return Err(EventError::invalid(
-                field.clone(),
-                format!("unknown field `{field}`, expected `handle` or `in_sync_lag_seconds`"),
-            ));
-        }
-        Ok(PollEvent {
-            handle,
-            in_sync_lag_seconds,
-        })
-    }
-}
 
 /// Poll any engine.
 pub async fn run_poll<E: MigrationEngine>(

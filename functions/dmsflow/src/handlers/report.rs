@@ -1,14 +1,16 @@
 //! `report` handler.
 
 use crate::config::{ConfigError, Env, EnvSource};
+use crate::contract::env as vars;
+use crate::contract::report::{ReportEvent, ReportSummary, Verdict};
 use crate::error::HandlerError;
 use crate::events::parse_event;
+use crate::report;
 use crate::report::markdown;
 use crate::report::sinks::{
     ConfiguredNotifier, ConfiguredStore, DirStore, Notifier, ReportStore, S3Store, SnsNotifier,
 };
-use crate::report::{self, ReportEvent, Verdict};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::path::PathBuf;
 
 /// Where reports are written.
@@ -29,11 +31,9 @@ pub struct ReportConfig {
 impl ReportConfig {
     pub fn from_env<E: EnvSource + ?Sized>(env: &E) -> Result<Self, ConfigError> {
         let e = Env(env);
-        let destination = match (e.optional("REPORT_BUCKET"), e.optional("REPORT_DIR")) {
+        let destination = match (e.text(&vars::REPORT_BUCKET), e.text(&vars::REPORT_DIR)) {
             (Some(bucket), _) => {
-                let mut prefix = e
-                    .optional("REPORT_PREFIX")
-                    .unwrap_or_else(|| "reports/".to_owned());
+                let mut prefix = e.text(&vars::REPORT_PREFIX).unwrap_or_default();
                 if !prefix.is_empty() && !prefix.ends_with('/') {
                     prefix.push('/');
                 }
@@ -42,17 +42,15 @@ impl ReportConfig {
             (None, Some(dir)) => ReportDestination::Dir(PathBuf::from(dir)),
             (None, None) => {
                 return Err(ConfigError::Missing {
-                    var: "REPORT_BUCKET",
+                    var: vars::REPORT_BUCKET.name,
                     hint: "or REPORT_DIR for a local directory",
                 })
             }
         };
         Ok(ReportConfig {
             destination,
-            sns_topic_arn: e.optional("REPORT_SNS_TOPIC_ARN"),
-            metrics_namespace: e
-                .optional("METRICS_NAMESPACE")
-                .unwrap_or_else(|| "dmsflow".to_owned()),
+            sns_topic_arn: e.text(&vars::REPORT_SNS_TOPIC_ARN),
+            metrics_namespace: e.text(&vars::METRICS_NAMESPACE).unwrap_or_default(),
         })
     }
 }
@@ -132,18 +130,18 @@ impl<S: ReportStore, N: Notifier> ReportService<S, N> {
         );
         self.notifier.notify(&subject, &message).await?;
         tracing::info!(verdict = report.verdict.as_str(), execution = %report.execution, tables = report.tables_validated, "report written");
-        Ok(json!({
-            "verdict": report.verdict,
-            "identical": report.verdict == Verdict::Identical,
-            "summary": report.summary,
-            "execution": report.execution,
-            "tables_validated": report.tables_validated,
-            "tables_different": report.tables_different,
-            "tables_error": report.tables_error,
-            "rows_compared": report.rows_compared,
-            "differences": report.differences,
-            "report": report.locations,
-        }))
+        super::to_json(&ReportSummary {
+            verdict: report.verdict,
+            identical: report.verdict == Verdict::Identical,
+            summary: report.summary,
+            execution: report.execution,
+            tables_validated: report.tables_validated,
+            tables_different: report.tables_different,
+            tables_error: report.tables_error,
+            rows_compared: report.rows_compared,
+            differences: report.differences,
+            report: report.locations,
+        })
     }
 }
 

@@ -1,9 +1,10 @@
 //! `seed-source` handler.
 
 use crate::config::{ConfigError, DbCommonConfig, DbSideConfig, EnvSource, Side};
+use crate::contract::seed::SeedEvent;
 use crate::error::{ErrorType, HandlerError};
 use crate::secrets::{resolve_side, SecretStore};
-use crate::seed::{self, SampleSchema, SeedEvent};
+use crate::seed::{self, SampleSchema};
 use serde_json::Value;
 
 /// `seed-source` configuration (see `config::ENV_VARS`).

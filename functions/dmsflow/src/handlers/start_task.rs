@@ -2,43 +2,14 @@
 //! `MIGRATION_ENGINE`; the action logic ([`run_action`]) is generic over
 //! [`MigrationEngine`].
 
+pub use crate::contract::engine::StartTaskEvent;
 use crate::engine::sequences::sync_sequences;
 use crate::engine::setup::EngineContext;
-use crate::engine::{EngineKind, MigrationEngine, StartRequest};
+use crate::engine::{EngineKind, MigrationEngine};
 use crate::error::HandlerError;
-use crate::events::{parse_event, split_tag, EventError};
+use crate::events::EventError;
 use crate::secrets::SecretStore;
-use serde::Deserialize;
 use serde_json::Value;
-
-/// The `start-task` event (tag `action`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StartTaskEvent {
-    Start(StartRequest),
-    Stop,
-    SyncSequences,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Empty {}
-
-impl StartTaskEvent {
-    pub fn from_value(value: Value) -> Result<Self, EventError> {
-        let (action, rest) = split_tag(value, "action", &["start", "stop", "sync-sequences"])?;
-        Ok(match action.as_str() {
-            "start" => StartTaskEvent::Start(parse_event(rest)?),
-            "stop" => {
-                let _: Empty = parse_event(rest)?;
-                StartTaskEvent::Stop
-            }
-            _ => {
-                let _: Empty = parse_event(rest)?;
-                StartTaskEvent::SyncSequences
-            }
-        })
-    }
-}
 
 /// Start or stop through any engine.
 pub async fn run_action<E: MigrationEngine>(
@@ -102,6 +73,7 @@ impl<S: SecretStore> StartTaskService<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::StartRequest;
     use serde_json::json;
 
     #[test]

@@ -1,13 +1,14 @@
 //! `validate-tables` handler.
 
 use crate::config::{ConfigError, DbCommonConfig, DbSideConfig, Env, EnvSource, Side};
+use crate::contract::env as vars;
+use crate::contract::validate::TablesResult;
+pub use crate::contract::validate::{
+    ManyTablesRequest, OneTableRequest, PlanRequest, SequencePolicy, ValidateEvent,
+};
 use crate::error::HandlerError;
-use crate::events::{parse_event, split_tag, EventError};
 use crate::secrets::{resolve_side, SecretStore};
-use crate::seed::ChangesResult;
-use crate::validate::model::ChunkSpec;
-use crate::validate::{SequencePolicy, TableRequest, ValidateOptions, Validator};
-use serde::Deserialize;
+use crate::validate::{TableRequest, ValidateOptions, Validator};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -25,44 +26,16 @@ impl ValidateConfig {
         let common = DbCommonConfig::from_env(env)?;
         let e = Env(env);
         let defaults = ValidateOptions::default();
-        let workers: usize = e.parsed("VALIDATE_WORKERS", defaults.workers)?;
-        let chunk_rows: u64 = e.parsed("VALIDATE_CHUNK_ROWS", defaults.chunk_rows)?;
-        for (var, value) in [
-            ("VALIDATE_WORKERS", workers as u64),
-            ("VALIDATE_CHUNK_ROWS", chunk_rows),
-        ] {
-            if value == 0 {
-                return Err(ConfigError::Invalid {
-                    var,
-                    value: "0".into(),
-                    reason: "must be at least 1".into(),
-                });
-            }
-        }
         let options = ValidateOptions {
             schema: common.schema.clone(),
-            workers: workers.min(16),
-            chunk_rows,
-            rechecks: e.parsed("VALIDATE_RECHECKS", defaults.rechecks)?,
-            settle: Duration::from_secs(
-                e.parsed("VALIDATE_SETTLE_SECONDS", defaults.settle.as_secs())?,
-            ),
-            max_diffs: e.parsed("VALIDATE_MAX_DIFFS", defaults.max_diffs)?,
-            mask: e
-                .optional("VALIDATE_MASK_COLUMNS")
-                .map(|v| {
-                    v.split(',')
-                        .map(|s| s.trim().to_owned())
-                        .filter(|s| !s.is_empty())
-                        .collect()
-                })
-                .unwrap_or(defaults.mask),
+            workers: usize::try_from(e.integer(&vars::VALIDATE_WORKERS)?).unwrap_or(usize::MAX),
+            chunk_rows: e.integer(&vars::VALIDATE_CHUNK_ROWS)?,
+            rechecks: u32::try_from(e.integer(&vars::VALIDATE_RECHECKS)?).unwrap_or(u32::MAX),
+            settle: Duration::from_secs(e.integer(&vars::VALIDATE_SETTLE_SECONDS)?),
+            max_diffs: usize::try_from(e.integer(&vars::VALIDATE_MAX_DIFFS)?).unwrap_or(usize::MAX),
+            mask: e.list(&vars::VALIDATE_MASK_COLUMNS),
             statement_timeout: Duration::from_secs(
-                e.parsed(
-                    "VALIDATE_STATEMENT_TIMEOUT_SECONDS",
-                    defaults.statement_timeout.as_secs(),
-                )?
-                .max(1),
+                e.integer(&vars::VALIDATE_STATEMENT_TIMEOUT_SECONDS)?,
             ),
             sequence_policy: defaults.sequence_policy,
             max_rows_per_item: defaults.max_rows_per_item,
@@ -85,82 +58,7 @@ pub struct RunOverrides {
     pub sequences: Option<SequencePolicy>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PlanRequest {
-    #[serde(default)]
-    pub tables: Option<Vec<String>>,
-    #[serde(default)]
-    pub changes: Option<ChangesResult>,
-    #[serde(default)]
-    pub rechecks: Option<u32>,
-    #[serde(default)]
-    pub settle_seconds: Option<u64>,
-    #[serde(default)]
-    pub sequences: Option<SequencePolicy>,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OneTableRequest {
-    pub table: String,
-    #[serde(default)]
-    pub chunk: Option<ChunkSpec>,
-    #[serde(default)]
-    pub rechecks: Option<u32>,
-    #[serde(default)]
-    pub settle_seconds: Option<u64>,
-    #[serde(default)]
-    pub sequences: Option<SequencePolicy>,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ManyTablesRequest {
-    pub tables: Vec<String>,
-    #[serde(default)]
-    pub rechecks: Option<u32>,
-    #[serde(default)]
-    pub settle_seconds: Option<u64>,
-    #[serde(default)]
-    pub sequences: Option<SequencePolicy>,
-}
-
-/// The `validate-tables` event (tag `action`).
-#[derive(Debug, Clone, PartialEq)]
-pub enum ValidateEvent {
-    Plan(PlanRequest),
-    Table(OneTableRequest),
-    Tables(ManyTablesRequest),
-}
-
 impl ValidateEvent {
-    pub fn from_value(value: Value) -> Result<Self, EventError> {
-        let (action, rest) = split_tag(value, "action", &["plan", "table", "tables"])?;
-        let event = match action.as_str() {
-            "plan" => ValidateEvent::Plan(parse_event(rest)?),
-            "table" => ValidateEvent::Table(parse_event(rest)?),
-            _ => ValidateEvent::Tables(parse_event(rest)?),
-        };
-        if let ValidateEvent::Tables(r) = &event {
-            if r.tables.is_empty() {
-                return Err(EventError::invalid(
-                    "tables",
-                    "must name at least one table",
-                ));
-            }
-        }
-        if let ValidateEvent::Table(OneTableRequest { chunk: Some(c), .. }) = &event {
-            if c.count == 0 || c.index >= c.count {
-                return Err(EventError::invalid(
-                    "chunk.index",
-                    format!("must be below chunk.count ({})", c.count),
-                ));
-            }
-        }
-        Ok(event)
-    }
-
     pub fn overrides(&self) -> RunOverrides {
         let (rechecks, settle_seconds, sequences) = match self {
             ValidateEvent::Plan(r) => (r.rechecks, r.settle_seconds, r.sequences),
@@ -194,11 +92,12 @@ impl<S: SecretStore> ValidateService<S> {
         )?;
         let mut options = self.config.options.clone();
         let o = event.overrides();
+        // An event's override is capped at the declared maximum.
         if let Some(r) = o.rechecks {
-            options.rechecks = r.min(20);
+            options.rechecks = r.min(vars::VALIDATE_RECHECKS.value.max as u32);
         }
         if let Some(s) = o.settle_seconds {
-            options.settle = Duration::from_secs(s.min(300));
+            options.settle = Duration::from_secs(s.min(vars::VALIDATE_SETTLE_SECONDS.value.max));
         }
         if let Some(p) = o.sequences {
             options.sequence_policy = p;
@@ -240,7 +139,7 @@ impl<S: SecretStore> ValidateService<S> {
     }
 }
 
-fn log_result(result: &crate::validate::model::TablesResult) {
+fn log_result(result: &TablesResult) {
     for t in &result.tables {
         tracing::info!(
             table = %t.table,
@@ -252,6 +151,81 @@ fn log_result(result: &crate::validate::model::TablesResult) {
             seconds = t.seconds,
             error = t.error.as_deref(),
             "table validated"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(extra: &[(&'static str, &'static str)]) -> HashMap<&'static str, &'static str> {
+        let mut env: HashMap<&str, &str> = [
+            ("SOURCE_SECRET_ARN", "arn:source"),
+            ("TARGET_SECRET_ARN", "arn:target"),
+        ]
+        .into();
+        env.extend(extra.iter().copied());
+        env
+    }
+
+    #[test]
+    fn out_of_range_settings_are_refused_with_the_range() {
+        for (var, value, range) in [
+            ("VALIDATE_WORKERS", "17", "allowed 1 to 16"),
+            ("VALIDATE_WORKERS", "0", "allowed 1 to 16"),
+            ("VALIDATE_CHUNK_ROWS", "0", "allowed 1 to"),
+            (
+                "VALIDATE_STATEMENT_TIMEOUT_SECONDS",
+                "0",
+                "allowed 1 to 86400",
+            ),
+            ("VALIDATE_RECHECKS", "21", "allowed 0 to 20"),
+        ] {
+            let err = ValidateConfig::from_env(&env(&[(var, value)])).unwrap_err();
+            let text = err.to_string();
+            assert!(
+                text.contains(&format!("{var}={value}")) && text.contains(range),
+                "{text}"
+            );
+            assert_eq!(
+                HandlerError::from(err).error_type,
+                crate::ErrorType::ConfigError
+            );
+        }
+    }
+
+    #[test]
+    fn defaults_and_values_come_through() {
+        let cfg = ValidateConfig::from_env(&env(&[
+            ("VALIDATE_WORKERS", "16"),
+            ("VALIDATE_MASK_COLUMNS", "pin, ,secret"),
+        ]))
+        .unwrap();
+        assert_eq!(cfg.options.workers, 16);
+        assert_eq!(cfg.options.mask, vec!["pin", "secret"]);
+        let d = ValidateConfig::from_env(&env(&[])).unwrap().options;
+        let lib = ValidateOptions::default();
+        assert_eq!(
+            (
+                d.workers,
+                d.chunk_rows,
+                d.rechecks,
+                d.settle,
+                d.max_diffs,
+                d.mask,
+                d.statement_timeout
+            ),
+            (
+                2,
+                25_000,
+                3,
+                Duration::from_secs(5),
+                20,
+                lib.mask,
+                Duration::from_secs(600)
+            )
         );
     }
 }

@@ -1,7 +1,7 @@
 //! The Markdown summary: what a person reads at a glance.
 
 use super::{Report, Verdict};
-use crate::validate::model::{Check, CheckStatus, Status};
+use crate::contract::validate::{Check, CheckStatus, Status};
 use std::fmt::Write;
 
 fn cell(s: &str) -> String {
@@ -129,8 +129,8 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(
             out,
             "Engine `{}` · phase `{}` · full load {} · CDC lag {}{}\n",
-            m.engine.as_deref().unwrap_or("?"),
-            m.phase.as_deref().unwrap_or("?"),
+            m.engine.map_or("?", |e| e.as_str()),
+            m.phase.map_or("?", |p| p.as_str()),
             m.full_load_percent
                 .map_or_else(|| "–".into(), |p| format!("{p:.0} %")),
             m.cdc_lag_seconds

@@ -7,149 +7,16 @@
 pub mod markdown;
 pub mod sinks;
 
-use crate::error::{Classify, ErrorType};
-use crate::seed::{ChangesResult, LoadResult};
-use crate::validate::model::{
-    Check, CheckStatus, Differences, PlanResult, Status, TableChecks, TableResult, TablesResult,
+pub use crate::contract::report::{
+    CdcSection, CdcSummary, ExecutionError, MigrationSummary, Mode, Report, ReportEvent,
+    ReportSummary, SeedSection, ValidationSection, Verdict,
 };
-use serde::{Deserialize, Serialize};
+use crate::contract::validate::{
+    Check, CheckStatus, Differences, Status, TableChecks, TableResult,
+};
+use crate::error::{Classify, ErrorType};
 use serde_json::Value;
 use std::collections::BTreeMap;
-
-/// What the state machine hands the report (docs/contracts.md). Everything
-/// but `mode` is optional: a failed execution reports what it got so far.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReportEvent {
-    pub mode: String,
-    #[serde(default)]
-    pub execution: Option<String>,
-    #[serde(default)]
-    pub started_at: Option<String>,
-    #[serde(default)]
-    pub config: Option<Value>,
-    #[serde(default)]
-    pub seed: Option<SeedSection>,
-    /// start-task's result.
-    #[serde(default)]
-    pub migration: Option<Value>,
-    /// The last poll-task progress document.
-    #[serde(default)]
-    pub progress: Option<Value>,
-    #[serde(default)]
-    pub cdc: Option<CdcSection>,
-    /// start-task sync-sequences result.
-    #[serde(default)]
-    pub sequences: Option<Value>,
-    #[serde(default)]
-    pub validation: Option<ValidationSection>,
-    /// A Step Functions Catch: `{"Error": "...", "Cause": "..."}`.
-    #[serde(default)]
-    pub error: Option<ExecutionError>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct SeedSection {
-    #[serde(default)]
-    pub load: Option<LoadResult>,
-    #[serde(default)]
-    pub schema: Option<Value>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct CdcSection {
-    #[serde(default)]
-    pub changes: Option<ChangesResult>,
-    #[serde(default)]
-    pub progress: Option<Value>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct ValidationSection {
-    #[serde(default)]
-    pub plan: Option<PlanResult>,
-    #[serde(default)]
-    pub results: Vec<TablesResult>,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-pub struct ExecutionError {
-    #[serde(rename = "Error")]
-    pub error: String,
-    #[serde(rename = "Cause", default)]
-    pub cause: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    Identical,
-    Different,
-    Failed,
-}
-
-impl Verdict {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Identical => "identical",
-            Verdict::Different => "different",
-            Verdict::Failed => "failed",
-        }
-    }
-}
-
-/// The report document.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Report {
-    pub verdict: Verdict,
-    pub summary: String,
-    pub mode: String,
-    pub execution: String,
-    pub generated_at: String,
-    pub started_at: Option<String>,
-    pub tables_validated: usize,
-    pub tables_identical: usize,
-    pub tables_different: usize,
-    pub tables_error: usize,
-    pub rows_compared: i64,
-    pub differences: u64,
-    pub tables: Vec<TableResult>,
-    pub database_checks: Option<crate::validate::model::PlanChecks>,
-    pub migration: Option<MigrationSummary>,
-    pub cdc: Option<CdcSummary>,
-    pub sequences: Option<Value>,
-    pub seed: Option<SeedSection>,
-    pub validation_seconds: f64,
-    pub failure: Option<ExecutionError>,
-    /// Where the documents were written.
-    pub locations: BTreeMap<String, String>,
-}
-
-/// The migration's last known state, from poll-task's progress document.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MigrationSummary {
-    pub engine: Option<String>,
-    pub phase: Option<String>,
-    pub full_load_percent: Option<f64>,
-    pub cdc_lag_seconds: Option<f64>,
-    pub cdc_lag_bytes: Option<i64>,
-    pub last_error: Option<String>,
-    pub outcome: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CdcSummary {
-    pub seed: Option<u64>,
-    pub applied: Option<u64>,
-    pub inserted: Option<u64>,
-    pub updated: Option<u64>,
-    pub deleted: Option<u64>,
-    pub source_lsn: Option<String>,
-    pub proof: Option<Check>,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -171,10 +38,6 @@ impl Classify for ReportError {
     fn error_type(&self) -> ErrorType {
         ErrorType::ReportError
     }
-}
-
-fn str_field(v: &Value, key: &str) -> Option<String> {
-    v.get(key).and_then(Value::as_str).map(str::to_owned)
 }
 
 /// Results of chunks of one table merged into one table result.
@@ -286,16 +149,13 @@ pub fn build(event: &ReportEvent, now: &str) -> Report {
     let differences: u64 = tables.iter().map(|t| t.differences.count).sum();
 
     let migration = event.progress.as_ref().map(|p| MigrationSummary {
-        engine: str_field(p, "engine"),
-        phase: str_field(p, "phase"),
-        full_load_percent: p.get("full_load_percent").and_then(Value::as_f64),
-        cdc_lag_seconds: p.get("cdc_lag_seconds").and_then(Value::as_f64),
-        cdc_lag_bytes: p.get("cdc_lag_bytes").and_then(Value::as_i64),
-        last_error: str_field(p, "last_error"),
-        outcome: event
-            .migration
-            .as_ref()
-            .and_then(|m| str_field(m, "outcome")),
+        engine: Some(p.engine),
+        phase: Some(p.phase),
+        full_load_percent: Some(p.full_load_percent),
+        cdc_lag_seconds: p.cdc_lag_seconds,
+        cdc_lag_bytes: p.cdc_lag_bytes,
+        last_error: p.last_error.clone(),
+        outcome: event.migration.as_ref().map(|m| m.outcome),
     });
     let cdc = event.cdc.as_ref().map(|c| CdcSummary {
         seed: c.changes.as_ref().map(|x| x.seed),
@@ -343,7 +203,7 @@ pub fn build(event: &ReportEvent, now: &str) -> Report {
     Report {
         verdict,
         summary,
-        mode: event.mode.clone(),
+        mode: event.mode,
         execution,
         generated_at: now.to_owned(),
         started_at: event.started_at.clone(),
@@ -390,7 +250,7 @@ pub fn emf_line(report: &Report, namespace: &str, timestamp_ms: i64) -> Value {
         serde_json::json!({"Name": "Identical", "Unit": "Count"}),
     ];
     let mut doc = serde_json::json!({
-        "Mode": report.mode,
+        "Mode": report.mode.as_str(),
         "Verdict": report.verdict.as_str(),
         "Execution": report.execution,
         "TablesValidated": report.tables_validated,
@@ -438,7 +298,7 @@ pub fn file_stem(execution: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validate::model::{ChunkSpec, RowDiff};
+    use crate::contract::validate::{ChunkSpec, RowDiff, TablesResult};
     use serde_json::json;
 
     fn table(name: &str, status: Status, rows: i64, diffs: u64, chunk: Option<u32>) -> TableResult {
@@ -477,7 +337,7 @@ mod tests {
                 sample: (0..diffs)
                     .map(|i| RowDiff {
                         key: Some(vec![i.to_string()]),
-                        kind: "changed".into(),
+                        kind: crate::contract::validate::RowDiffKind::Changed,
                         columns: vec![],
                         source_count: None,
                         target_count: None,
@@ -493,7 +353,7 @@ mod tests {
 
     fn event(tables: Vec<TableResult>, error: Option<ExecutionError>) -> ReportEvent {
         ReportEvent {
-            mode: "migrate".into(),
+            mode: Mode::Migrate,
             execution: Some("exec-1".into()),
             validation: Some(ValidationSection {
                 plan: None,
@@ -552,7 +412,7 @@ mod tests {
         // Nothing validated is never identical.
         let r = build(
             &ReportEvent {
-                mode: "validate".into(),
+                mode: Mode::Validate,
                 ..ReportEvent::default()
             },
             "now",

@@ -22,67 +22,24 @@ pub use catalog::{TableCount, TABLE_COUNTS};
 pub use changes::apply_changes_in;
 pub use load::load_in;
 pub use sample_schema::{SampleSchema, DEFAULT_SCHEMA};
+
+pub use crate::contract::seed::{
+    ChangesRequest, ChangesResult, LoadRequest, LoadResult, NumericText, SchemaRequest,
+    SchemaResult, SeedEvent, TableChanges,
+};
 pub use schema::create_schema_in;
 
 use crate::db::{ConnectSpec, DbError};
 use crate::error::{Classify, ErrorType};
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 pub const MAX_SCALE: u64 = 100_000;
 pub const MAX_CHANGES: u64 = 1_000_000;
 
-/// The `seed-source` event.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(tag = "mode", rename_all = "lowercase")]
-pub enum SeedEvent {
-    /// Create the sample schema on the source and load it.
-    Load(LoadRequest),
-    /// Apply a CDC burst to the source.
-    Changes(ChangesRequest),
-    /// Create the (empty) sample schema on a database, typically the target.
-    Schema(SchemaRequest),
-}
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct LoadRequest {
-    /// Multiplies the scale-1 counts (990 rows); 1000 gives about 1M rows.
-    #[serde(default = "one")]
-    pub scale: u64,
-    /// Drop the sample schema first. Without it, a source holding data is refused.
-    #[serde(default)]
-    pub reset: bool,
-    /// RNG seed; the same seed and scale give the same data byte for byte.
-    #[serde(default)]
-    pub seed: Option<u64>,
-}
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct ChangesRequest {
-    /// Row changes to apply: about 40% inserts, 40% updates, 20% deletes.
-    pub count: u64,
-    /// RNG seed for choosing rows; random when absent (reported in the result).
-    #[serde(default)]
-    pub seed: Option<u64>,
-}
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct SchemaRequest {
-    /// Which database gets the schema: `target` (default) or `source`.
-    #[serde(default = "target_side")]
-    pub database: crate::config::Side,
-}
 
-fn one() -> u64 {
-    1
-}
 
-fn target_side() -> crate::config::Side {
-    crate::config::Side::Target
-}
 
 impl SeedEvent {
     /// Parse an event, naming the bad field on error.
@@ -153,31 +110,7 @@ impl Classify for SeedError {
     }
 }
 
-/// What a load did.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LoadResult {
-    pub mode: String,
-    pub schema: String,
-    pub scale: u64,
-    pub seed: u64,
-    pub reset: bool,
-    /// Exact row counts after the load, per table.
-    pub counts: BTreeMap<String, i64>,
-    pub total_rows: i64,
-    pub seconds: f64,
-    pub rows_per_second: f64,
-}
 
-/// Keys changed in one table; each key is the text of its primary-key columns.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TableChanges {
-    #[serde(default)]
-    pub inserted: Vec<Vec<String>>,
-    #[serde(default)]
-    pub updated: Vec<Vec<String>>,
-    #[serde(default)]
-    pub deleted: Vec<Vec<String>>,
-}
 
 impl TableChanges {
     pub fn total(&self) -> usize {
@@ -185,36 +118,7 @@ impl TableChanges {
     }
 }
 
-/// What a CDC burst did: the proof obligations for the target.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ChangesResult {
-    pub mode: String,
-    pub schema: String,
-    pub seed: u64,
-    pub requested: u64,
-    pub applied: u64,
-    pub inserted: u64,
-    pub updated: u64,
-    pub deleted: u64,
-    /// Changed keys per table.
-    pub tables: BTreeMap<String, TableChanges>,
-    /// Exact row counts on the source right after the burst committed.
-    pub expected_counts: BTreeMap<String, i64>,
-    /// `pg_current_wal_lsn()` after commit: CDC has carried the burst once the
-    /// target has applied past it.
-    pub source_lsn: String,
-    pub committed_at: String,
-}
 
-/// Result of mode `schema`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SchemaResult {
-    pub mode: String,
-    pub schema: String,
-    pub database: String,
-    pub created: bool,
-}
 
 /// Load the sample into [`DEFAULT_SCHEMA`]; see [`load_in`].
 pub async fn load(spec: &ConnectSpec, req: &LoadRequest) -> Result<LoadResult, SeedError> {
@@ -237,9 +141,6 @@ pub async fn create_schema(
     create_schema_in(spec, &SampleSchema::default(), database).await
 }
 
-/// A decimal sent as numeric over the binary protocol (exact, no float).
-#[derive(Debug, Clone)]
-pub struct NumericText(pub String);
 
 impl postgres_types::ToSql for NumericText {
     fn to_sql(

@@ -750,7 +750,7 @@ pub fn column_diffs(
             column: name.clone(),
             source: s,
             target: t,
-            kind: kind.to_owned(),
+            kind: kind.into(),
         });
     }
     out
@@ -804,7 +804,7 @@ pub fn around_first_difference(a: &str, b: &str) -> (String, String) {
 pub fn row_diff(key: Vec<String>, kind: &str, columns: Vec<super::model::ColumnDiff>) -> RowDiff {
     RowDiff {
         key: Some(key),
-        kind: kind.to_owned(),
+        kind: kind.into(),
         columns,
         source_count: None,
         target_count: None,

@@ -32,16 +32,7 @@ use std::time::{Duration, Instant};
 
 const REPLICATION_SLOTS_SQL: &str = include_str!("../../../../sql/validate/replication_slots.sql");
 
-/// What to do when a target sequence is behind the source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SequencePolicy {
-    /// A lagging sequence makes the table `different` (cut-over would fail).
-    Fail,
-    /// Reported, but the table can still be `identical` (during CDC, before
-    /// sequences are synced at cut-over).
-    Warn,
-}
+pub use crate::contract::validate::SequencePolicy;
 
 #[derive(Debug, Clone)]
 pub struct ValidateOptions {
@@ -64,19 +55,26 @@ pub struct ValidateOptions {
 }
 
 impl Default for ValidateOptions {
+    /// The declared defaults (`contract::env`), so the Lambda, the CLI and
+    /// the library agree.
     fn default() -> Self {
+        use crate::contract::env as vars;
         ValidateOptions {
-            schema: "shop".into(),
-            workers: 2,
-            chunk_rows: 25_000,
-            rechecks: 3,
-            settle: Duration::from_secs(5),
-            max_diffs: 20,
-            mask: ["password", "secret", "token", "ssn", "card_number", "iban"]
+            schema: vars::DB_SCHEMA.value.default.unwrap_or("shop").into(),
+            workers: vars::VALIDATE_WORKERS.value.default as usize,
+            chunk_rows: vars::VALIDATE_CHUNK_ROWS.value.default,
+            rechecks: vars::VALIDATE_RECHECKS.default_u32(),
+            settle: Duration::from_secs(vars::VALIDATE_SETTLE_SECONDS.value.default),
+            max_diffs: vars::VALIDATE_MAX_DIFFS.value.default as usize,
+            mask: vars::VALIDATE_MASK_COLUMNS
+                .value
+                .default
                 .iter()
                 .map(|s| (*s).to_owned())
                 .collect(),
-            statement_timeout: Duration::from_secs(600),
+            statement_timeout: Duration::from_secs(
+                vars::VALIDATE_STATEMENT_TIMEOUT_SECONDS.value.default,
+            ),
             sequence_policy: SequencePolicy::Fail,
             max_rows_per_item: 20_000_000,
         }

@@ -1,0 +1,192 @@
+//! `report`: its event (everything the state machine gathered), the report
+//! document it writes, and the summary it returns.
+
+use crate::contract::engine::{
+    ActionResult, EngineKind, Outcome, Phase, Progress, SequencesResult,
+};
+use crate::contract::seed::{ChangesResult, LoadResult, SchemaResult};
+use crate::contract::validate::{Check, PlanChecks, PlanResult, TableResult, TablesResult};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// What the execution does: `migrate` (seed, replicate, prove) or `validate` (prove only).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    #[default]
+    Migrate,
+    Validate,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Migrate => "migrate",
+            Mode::Validate => "validate",
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the state machine hands the report (docs/contracts.md). Everything
+/// but `mode` is optional: a failed execution reports what it got so far.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportEvent {
+    pub mode: Mode,
+    #[serde(default)]
+    pub execution: Option<String>,
+    #[serde(default)]
+    pub started_at: Option<String>,
+    /// The execution's settings (the state machine's defaults merged with its
+    /// input): recorded as given.
+    #[serde(default)]
+    pub config: Option<Value>,
+    #[serde(default)]
+    pub seed: Option<SeedSection>,
+    /// start-task's result.
+    #[serde(default)]
+    pub migration: Option<ActionResult>,
+    /// The last poll-task progress document.
+    #[serde(default)]
+    pub progress: Option<Progress>,
+    #[serde(default)]
+    pub cdc: Option<CdcSection>,
+    /// start-task sync-sequences result.
+    #[serde(default)]
+    pub sequences: Option<SequencesResult>,
+    #[serde(default)]
+    pub validation: Option<ValidationSection>,
+    /// A Step Functions Catch: `{"Error": "...", "Cause": "..."}`.
+    #[serde(default)]
+    pub error: Option<ExecutionError>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SeedSection {
+    #[serde(default)]
+    pub load: Option<LoadResult>,
+    #[serde(default)]
+    pub schema: Option<SchemaResult>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CdcSection {
+    #[serde(default)]
+    pub changes: Option<ChangesResult>,
+    #[serde(default)]
+    pub progress: Option<Progress>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ValidationSection {
+    #[serde(default)]
+    pub plan: Option<PlanResult>,
+    #[serde(default)]
+    pub results: Vec<TablesResult>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+pub struct ExecutionError {
+    #[serde(rename = "Error")]
+    pub error: String,
+    #[serde(rename = "Cause", default)]
+    pub cause: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Identical,
+    Different,
+    Failed,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Identical => "identical",
+            Verdict::Different => "different",
+            Verdict::Failed => "failed",
+        }
+    }
+}
+
+/// The report document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Report {
+    pub verdict: Verdict,
+    pub summary: String,
+    pub mode: Mode,
+    pub execution: String,
+    pub generated_at: String,
+    pub started_at: Option<String>,
+    pub tables_validated: usize,
+    pub tables_identical: usize,
+    pub tables_different: usize,
+    pub tables_error: usize,
+    pub rows_compared: i64,
+    pub differences: u64,
+    pub tables: Vec<TableResult>,
+    pub database_checks: Option<PlanChecks>,
+    pub migration: Option<MigrationSummary>,
+    pub cdc: Option<CdcSummary>,
+    pub sequences: Option<SequencesResult>,
+    pub seed: Option<SeedSection>,
+    pub validation_seconds: f64,
+    pub failure: Option<ExecutionError>,
+    /// Where the documents were written.
+    pub locations: BTreeMap<String, String>,
+}
+
+/// The migration's last known state, from poll-task's progress document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct MigrationSummary {
+    pub engine: Option<EngineKind>,
+    pub phase: Option<Phase>,
+    pub full_load_percent: Option<f64>,
+    pub cdc_lag_seconds: Option<f64>,
+    pub cdc_lag_bytes: Option<i64>,
+    pub last_error: Option<String>,
+    pub outcome: Option<Outcome>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CdcSummary {
+    pub seed: Option<u64>,
+    pub applied: Option<u64>,
+    pub inserted: Option<u64>,
+    pub updated: Option<u64>,
+    pub deleted: Option<u64>,
+    pub source_lsn: Option<String>,
+    pub proof: Option<Check>,
+}
+
+/// What the `report` function returns (the full document is in the store:
+/// Step Functions payloads are capped at 256 KB).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSummary {
+    pub verdict: Verdict,
+    pub identical: bool,
+    pub summary: String,
+    pub execution: String,
+    pub tables_validated: usize,
+    pub tables_different: usize,
+    pub tables_error: usize,
+    pub rows_compared: i64,
+    pub differences: u64,
+    /// Where the documents were written (`markdown`, `json`).
+    pub report: BTreeMap<String, String>,
+}

@@ -1,0 +1,526 @@
+//! `validate-tables`: its event, and the result documents of the validator
+//! (`plan` and `table`/`tables`), with every closed set of words an enum.
+
+use crate::contract::seed::ChangesResult;
+use crate::events::{parse_event, split_tag, EventError};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::fmt;
+
+/// A closed set of words on the wire: `as_str`, `Display`, comparison with a
+/// `&str`, and (transitional, for code that still passes string literals) a
+/// conversion from one. An unknown literal is a bug caught by the debug
+/// assertion in tests; release builds fall back to `$fallback`.
+macro_rules! words {
+    ($(#[$meta:meta])* $name:ident, fallback $fallback:ident, { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            /// The variant named `text`, if any.
+            pub fn parse(text: &str) -> Option<$name> {
+                match text {
+                    $($text => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(text: &str) -> $name {
+                let parsed = $name::parse(text);
+                debug_assert!(parsed.is_some(), concat!("unknown ", stringify!($name), " {:?}"), text);
+                parsed.unwrap_or($name::$fallback)
+            }
+        }
+    };
+}
+
+words!(
+    /// What a [`Finding`] says about its object.
+    FindingKind, fallback Different, {
+        /// On the source, not on the target.
+        Missing = "missing",
+        /// On the target, not on the source.
+        Extra = "extra",
+        /// On both sides, not the same.
+        Different = "different",
+        /// The target holds a shortened value (LOB lengths).
+        Truncated = "truncated",
+        /// A target sequence behind the source's.
+        Behind = "behind",
+        /// A replication slot not in use.
+        Inactive = "inactive",
+        /// An index the target cannot use.
+        Invalid = "invalid",
+        /// A row the CDC burst deleted that is still on the target.
+        NotDeleted = "not-deleted",
+    }
+);
+
+words!(
+    /// How one row differs.
+    RowDiffKind, fallback Changed, {
+        /// On the source, not on the target.
+        Missing = "missing",
+        /// On the target, not on the source.
+        Extra = "extra",
+        /// On both sides with different values.
+        Changed = "changed",
+        /// Present a different number of times (key-less tables).
+        Duplicate = "duplicate",
+    }
+);
+
+words!(
+    /// How one column of a row differs.
+    ColumnDiffKind, fallback Value, {
+        /// Different values.
+        Value = "value",
+        /// The target holds a prefix of the source's value.
+        Truncated = "truncated",
+        /// A whole row of a key-less table (only the source side is shown).
+        Row = "row",
+    }
+);
+
+words!(
+    /// What a plan's work item asks `validate-tables` to do.
+    WorkAction, fallback Table, {
+        /// `{"action": "table", "table": …, "chunk": …}`.
+        Table = "table",
+    }
+);
+
+/// What to do when a target sequence is behind the source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SequencePolicy {
+    /// A lagging sequence makes the table `different` (cut-over would fail).
+    Fail,
+    /// Reported, but the table can still be `identical` (during CDC, before
+    /// sequences are synced at cut-over).
+    Warn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Identical,
+    Different,
+    Error,
+}
+
+impl Status {
+    /// The worse of two statuses (error > different > identical).
+    pub fn worst(self, other: Status) -> Status {
+        use Status::*;
+        match (self, other) {
+            (Error, _) | (_, Error) => Error,
+            (Different, _) | (_, Different) => Different,
+            _ => Identical,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Identical => "identical",
+            Status::Different => "different",
+            Status::Error => "error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckStatus {
+    Pass,
+    Warn,
+    Fail,
+    Error,
+    Skipped,
+}
+
+impl CheckStatus {
+    /// A status a person must look at: warn, fail or error.
+    pub fn is_flagged(self) -> bool {
+        matches!(
+            self,
+            CheckStatus::Warn | CheckStatus::Fail | CheckStatus::Error
+        )
+    }
+}
+
+/// One check's outcome: a status, one human sentence, and structured findings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Check {
+    pub status: CheckStatus,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
+}
+
+impl Check {
+    pub fn pass(message: impl Into<String>) -> Check {
+        Check {
+            status: CheckStatus::Pass,
+            message: message.into(),
+            findings: Vec::new(),
+        }
+    }
+
+    pub fn skipped(message: impl Into<String>) -> Check {
+        Check {
+            status: CheckStatus::Skipped,
+            message: message.into(),
+            findings: Vec::new(),
+        }
+    }
+
+    pub fn error(message: impl Into<String>) -> Check {
+        Check {
+            status: CheckStatus::Error,
+            message: message.into(),
+            findings: Vec::new(),
+        }
+    }
+
+    /// Pass when there are no findings, else `status_if_any`.
+    pub fn from_findings(
+        findings: Vec<Finding>,
+        status_if_any: CheckStatus,
+        ok: &str,
+        what: &str,
+    ) -> Check {
+        if findings.is_empty() {
+            Check::pass(ok)
+        } else {
+            Check {
+                status: status_if_any,
+                message: format!("{} {what}", findings.len()),
+                findings,
+            }
+        }
+    }
+
+    pub fn table_status(&self) -> Status {
+        match self.status {
+            CheckStatus::Pass | CheckStatus::Warn | CheckStatus::Skipped => Status::Identical,
+            CheckStatus::Fail => Status::Different,
+            CheckStatus::Error => Status::Error,
+        }
+    }
+}
+
+/// A named problem: which object, what is wrong, and the two sides.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Finding {
+    pub kind: FindingKind,
+    pub object: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl Finding {
+    pub fn new(kind: impl Into<FindingKind>, object: impl Into<String>) -> Finding {
+        Finding {
+            kind: kind.into(),
+            object: object.into(),
+            source: None,
+            target: None,
+            detail: None,
+        }
+    }
+
+    pub fn sides(mut self, source: Option<String>, target: Option<String>) -> Finding {
+        self.source = source;
+        self.target = target;
+        self
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Finding {
+        self.detail = Some(detail.into());
+        self
+    }
+}
+
+/// The per-table checks, in the order a person reads them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TableChecks {
+    pub columns: Check,
+    pub constraints: Check,
+    pub indexes: Check,
+    pub sequences: Check,
+    pub row_count: Check,
+    pub checksum: Check,
+    pub lob_lengths: Check,
+}
+
+impl TableChecks {
+    pub fn all_skipped(reason: &str) -> TableChecks {
+        TableChecks {
+            columns: Check::skipped(reason),
+            constraints: Check::skipped(reason),
+            indexes: Check::skipped(reason),
+            sequences: Check::skipped(reason),
+            row_count: Check::skipped(reason),
+            checksum: Check::skipped(reason),
+            lob_lengths: Check::skipped(reason),
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &Check)> {
+        [
+            ("columns", &self.columns),
+            ("constraints", &self.constraints),
+            ("indexes", &self.indexes),
+            ("sequences", &self.sequences),
+            ("row_count", &self.row_count),
+            ("checksum", &self.checksum),
+            ("lob_lengths", &self.lob_lengths),
+        ]
+        .into_iter()
+    }
+
+    /// The checks whose status is flagged (warn, fail, error).
+    pub fn flagged(&self) -> impl Iterator<Item = (&'static str, &Check)> {
+        self.iter().filter(|(_, c)| c.status.is_flagged())
+    }
+
+    pub fn status(&self) -> Status {
+        self.iter()
+            .map(|(_, c)| c.table_status())
+            .fold(Status::Identical, Status::worst)
+    }
+}
+
+/// One column that differs in one row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ColumnDiff {
+    pub column: String,
+    /// The values as PostgreSQL renders them (`NULL` is JSON null); long values
+    /// are shortened with their length; masked columns read `***`.
+    pub source: Option<String>,
+    pub target: Option<String>,
+    pub kind: ColumnDiffKind,
+}
+
+/// One row that differs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RowDiff {
+    /// Primary-key values as text; `None` for tables without a primary key.
+    pub key: Option<Vec<String>>,
+    pub kind: RowDiffKind,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<ColumnDiff>,
+    /// For key-less tables: how many times the row is on each side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_count: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_count: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Differences {
+    /// Every differing row found (the sample may be shorter).
+    pub count: u64,
+    pub sample: Vec<RowDiff>,
+}
+
+/// A slice of a large table, for fan-out across invocations: a range of the
+/// leading primary-key column, `[lower, upper)`, open where `None`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChunkSpec {
+    pub index: u32,
+    pub count: u32,
+    pub key_column: String,
+    #[serde(default)]
+    pub lower: Option<i64>,
+    #[serde(default)]
+    pub upper: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TableResult {
+    pub table: String,
+    pub chunk: Option<ChunkSpec>,
+    pub status: Status,
+    pub source_rows: Option<i64>,
+    pub target_rows: Option<i64>,
+    pub checks: TableChecks,
+    pub differences: Differences,
+    /// Re-checks made because chunks differed (rows in flight during CDC).
+    pub rechecks: u32,
+    /// Chunks that differed at first and matched on a re-check.
+    pub settled_chunks: u32,
+    /// Why the table could not be fully compared.
+    pub error: Option<String>,
+    pub seconds: f64,
+}
+
+/// Result of `validate-tables` for a set of tables.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TablesResult {
+    pub status: Status,
+    pub schema: String,
+    pub tables: Vec<TableResult>,
+    pub rows_compared: i64,
+    pub seconds: f64,
+}
+
+/// Database-level checks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PlanChecks {
+    pub table_set: Check,
+    pub enums: Check,
+    pub replication_slots: Check,
+    pub cdc_proof: Option<Check>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct WorkItem {
+    pub action: WorkAction,
+    pub table: String,
+    pub chunk: Option<ChunkSpec>,
+}
+
+/// Result of `validate-tables {"action":"plan"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PlanResult {
+    pub status: Status,
+    pub schema: String,
+    pub checks: PlanChecks,
+    pub work: Vec<WorkItem>,
+    pub source_rows_estimate: i64,
+    pub seconds: f64,
+}
+
+impl PlanChecks {
+    pub fn status(&self) -> Status {
+        let mut s = self
+            .table_set
+            .table_status()
+            .worst(self.enums.table_status());
+        s = s.worst(self.replication_slots.table_status());
+        if let Some(c) = &self.cdc_proof {
+            s = s.worst(c.table_status());
+        }
+        s
+    }
+}
+
+// ------------------------------------------------------------------ the event
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanRequest {
+    #[serde(default)]
+    pub tables: Option<Vec<String>>,
+    #[serde(default)]
+    pub changes: Option<ChangesResult>,
+    #[serde(default)]
+    pub rechecks: Option<u32>,
+    #[serde(default)]
+    pub settle_seconds: Option<u64>,
+    #[serde(default)]
+    pub sequences: Option<SequencePolicy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OneTableRequest {
+    pub table: String,
+    #[serde(default)]
+    pub chunk: Option<ChunkSpec>,
+    #[serde(default)]
+    pub rechecks: Option<u32>,
+    #[serde(default)]
+    pub settle_seconds: Option<u64>,
+    #[serde(default)]
+    pub sequences: Option<SequencePolicy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ManyTablesRequest {
+    pub tables: Vec<String>,
+    #[serde(default)]
+    pub rechecks: Option<u32>,
+    #[serde(default)]
+    pub settle_seconds: Option<u64>,
+    #[serde(default)]
+    pub sequences: Option<SequencePolicy>,
+}
+
+/// The `validate-tables` event (tag `action`). Parsed by [`ValidateEvent::from_value`]
+/// (errors keep their field path); the serde derive gives its schema.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(tag = "action", rename_all = "lowercase")]
+pub enum ValidateEvent {
+    Plan(PlanRequest),
+    Table(OneTableRequest),
+    Tables(ManyTablesRequest),
+}
+
+impl ValidateEvent {
+    pub fn from_value(value: Value) -> Result<Self, EventError> {
+        let (action, rest) = split_tag(value, "action", &["plan", "table", "tables"])?;
+        let event = match action.as_str() {
+            "plan" => ValidateEvent::Plan(parse_event(rest)?),
+            "table" => ValidateEvent::Table(parse_event(rest)?),
+            _ => ValidateEvent::Tables(parse_event(rest)?),
+        };
+        if let ValidateEvent::Tables(r) = &event {
+            if r.tables.is_empty() {
+                return Err(EventError::invalid(
+                    "tables",
+                    "must name at least one table",
+                ));
+            }
+        }
+        if let ValidateEvent::Table(OneTableRequest { chunk: Some(c), .. }) = &event {
+            if c.count == 0 || c.index >= c.count {
+                return Err(EventError::invalid(
+                    "chunk.index",
+                    format!("must be below chunk.count ({})", c.count),
+                ));
+            }
+        }
+        Ok(event)
+    }
+}
