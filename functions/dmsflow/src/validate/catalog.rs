@@ -1,15 +1,11 @@
 //! What the catalogs of one side say about a schema, read once per run in the
 //! session's snapshot.
 
-use crate::db::{ConnectSpec, DbError};
+use super::rows::ReadError;
+use crate::db::ConnectSpec;
+use crate::sql::{self, get, query, FromRow, Query, RowError};
 use std::collections::BTreeMap;
-
-const TABLES_SQL: &str = include_str!("../../../../sql/validate/tables.sql");
-const COLUMNS_SQL: &str = include_str!("../../../../sql/validate/columns.sql");
-const CONSTRAINTS_SQL: &str = include_str!("../../../../sql/validate/constraints.sql");
-const INDEXES_SQL: &str = include_str!("../../../../sql/validate/indexes.sql");
-const SEQUENCES_SQL: &str = include_str!("../../../../sql/validate/sequences.sql");
-const ENUMS_SQL: &str = include_str!("../../../../sql/validate/enums.sql");
+use tokio_postgres::Row;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Column {
@@ -48,6 +44,26 @@ impl Column {
             collation: None,
             deterministic: true,
         }
+    }
+}
+
+/// A table of the given parts and nothing else, for unit tests.
+#[cfg(test)]
+pub(crate) fn table_for_test(
+    columns: Vec<Column>,
+    constraints: Vec<Constraint>,
+    indexes: Vec<Index>,
+) -> TableInfo {
+    TableInfo {
+        name: "t".into(),
+        kind: "r".into(),
+        row_estimate: 0.0,
+        blocks: 0,
+        can_select: true,
+        columns,
+        constraints,
+        indexes,
+        sequences: vec![],
     }
 }
 
@@ -111,120 +127,212 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// Read everything with five queries (not per table) on `client`, which must
+    /// Read everything with six queries (not per table) on `client`, which must
     /// be inside the side's snapshot transaction.
     pub async fn load(
         client: &tokio_postgres::Client,
         spec: &ConnectSpec,
         schema: &str,
-    ) -> Result<Catalog, DbError> {
+    ) -> Result<Catalog, ReadError> {
+        let read = |query: Query, what: &'static str| async move {
+            client
+                .query(query.text(), &[&schema])
+                .await
+                .map_err(spec.query_error(what))
+        };
         let mut tables: BTreeMap<String, TableInfo> = BTreeMap::new();
-        for row in client
-            .query(TABLES_SQL, &[&schema])
-            .await
-            .map_err(spec.query_error("reading the table list"))?
-        {
-            let name: String = row.get("table_name");
-            tables.insert(
-                name.clone(),
-                TableInfo {
-                    name,
-                    kind: row.get("kind"),
-                    row_estimate: row.get("row_estimate"),
-                    blocks: row.get("blocks"),
-                    can_select: row.get("can_select"),
-                    columns: Vec::new(),
-                    constraints: Vec::new(),
-                    indexes: Vec::new(),
-                    sequences: Vec::new(),
-                },
-            );
+        for t in sql::rows::<TableInfo>(&read(TABLES, "reading the table list").await?, &TABLES)? {
+            tables.insert(t.name.clone(), t);
         }
-        for row in client
-            .query(COLUMNS_SQL, &[&schema])
-            .await
-            .map_err(spec.query_error("reading columns"))?
-        {
-            let table: String = row.get("table_name");
+        let columns = read(COLUMNS, "reading columns").await?;
+        for ColumnRow { table, column } in sql::rows(&columns, &COLUMNS)? {
             if let Some(t) = tables.get_mut(&table) {
-                t.columns.push(Column {
-                    position: row.get("position"),
-                    name: row.get("column_name"),
-                    data_type: row.get("data_type"),
-                    base_type: row.get("base_type"),
-                    type_kind: row.get("type_kind"),
-                    is_array: row.get("is_array"),
-                    not_null: row.get("not_null"),
-                    default_expr: row.get("default_expr"),
-                    identity: row.get("identity"),
-                    generated: row.get("generated"),
-                    collation: row.get("collation"),
-                    deterministic: row.get("deterministic"),
-                });
+                t.columns.push(column);
             }
         }
-        for row in client
-            .query(CONSTRAINTS_SQL, &[&schema])
-            .await
-            .map_err(spec.query_error("reading constraints"))?
-        {
-            let table: String = row.get("table_name");
+        let constraints = read(CONSTRAINTS, "reading constraints").await?;
+        for ConstraintRow { table, constraint } in sql::rows(&constraints, &CONSTRAINTS)? {
             if let Some(t) = tables.get_mut(&table) {
-                t.constraints.push(Constraint {
-                    name: row.get("name"),
-                    kind: row.get("kind"),
-                    definition: row.get("definition"),
-                    validated: row.get("validated"),
-                    key_columns: row.get("key_columns"),
-                });
+                t.constraints.push(constraint);
             }
         }
-        for row in client
-            .query(INDEXES_SQL, &[&schema])
-            .await
-            .map_err(spec.query_error("reading indexes"))?
-        {
-            let table: String = row.get("table_name");
+        let indexes = read(INDEXES, "reading indexes").await?;
+        for IndexRow { table, index } in sql::rows(&indexes, &INDEXES)? {
             if let Some(t) = tables.get_mut(&table) {
-                t.indexes.push(Index {
-                    name: row.get("name"),
-                    definition: row.get("definition"),
-                    is_primary: row.get("is_primary"),
-                    is_unique: row.get("is_unique"),
-                    is_valid: row.get("is_valid"),
-                });
+                t.indexes.push(index);
             }
         }
-        for row in client
-            .query(SEQUENCES_SQL, &[&schema])
-            .await
-            .map_err(spec.query_error("reading sequences"))?
-        {
-            let table: String = row.get("table_name");
+        let sequences = read(SEQUENCES, "reading sequences").await?;
+        for SequenceRow { table, sequence } in sql::rows(&sequences, &SEQUENCES)? {
             if let Some(t) = tables.get_mut(&table) {
-                t.sequences.push(Sequence {
-                    column: row.get("column_name"),
-                    name: row.get("sequence_name"),
-                    readable: row.get("readable"),
-                    last_value: row.get("last_value"),
-                });
+                t.sequences.push(sequence);
             }
         }
-        let mut enums = BTreeMap::new();
-        for row in client
-            .query(ENUMS_SQL, &[&schema])
-            .await
-            .map_err(spec.query_error("reading enum types"))?
-        {
-            enums.insert(
-                row.get::<_, String>("type_name"),
-                row.get::<_, Vec<String>>("labels"),
-            );
-        }
+        let enums = read(ENUMS, "reading enum types").await?;
+        let enums = sql::rows::<EnumRow>(&enums, &ENUMS)?
+            .into_iter()
+            .map(|e| (e.name, e.labels))
+            .collect();
         Ok(Catalog {
             schema: schema.to_owned(),
             tables,
             enums,
         })
     }
+}
+
+const TABLES: Query = query!("validate/tables.sql");
+
+impl FromRow for TableInfo {
+    fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
+        Ok(TableInfo {
+            name: get(row, q, "table_name")?,
+            kind: get(row, q, "kind")?,
+            row_estimate: get(row, q, "row_estimate")?,
+            blocks: get(row, q, "blocks")?,
+            can_select: get(row, q, "can_select")?,
+            columns: Vec::new(),
+            constraints: Vec::new(),
+            indexes: Vec::new(),
+            sequences: Vec::new(),
+        })
+    }
+}
+
+const COLUMNS: Query = query!("validate/columns.sql");
+
+struct ColumnRow {
+    table: String,
+    column: Column,
+}
+
+impl FromRow for ColumnRow {
+    fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
+        Ok(ColumnRow {
+            table: get(row, q, "table_name")?,
+            column: Column {
+                position: get(row, q, "position")?,
+                name: get(row, q, "column_name")?,
+                data_type: get(row, q, "data_type")?,
+                base_type: get(row, q, "base_type")?,
+                type_kind: get(row, q, "type_kind")?,
+                is_array: get(row, q, "is_array")?,
+                not_null: get(row, q, "not_null")?,
+                default_expr: get(row, q, "default_expr")?,
+                identity: get(row, q, "identity")?,
+                generated: get(row, q, "generated")?,
+                collation: get(row, q, "collation")?,
+                deterministic: get(row, q, "deterministic")?,
+            },
+        })
+    }
+}
+
+const CONSTRAINTS: Query = query!("validate/constraints.sql");
+
+struct ConstraintRow {
+    table: String,
+    constraint: Constraint,
+}
+
+impl FromRow for ConstraintRow {
+    fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
+        Ok(ConstraintRow {
+            table: get(row, q, "table_name")?,
+            constraint: Constraint {
+                name: get(row, q, "name")?,
+                kind: get(row, q, "kind")?,
+                definition: get(row, q, "definition")?,
+                validated: get(row, q, "validated")?,
+                key_columns: get(row, q, "key_columns")?,
+            },
+        })
+    }
+}
+
+const INDEXES: Query = query!("validate/indexes.sql");
+
+struct IndexRow {
+    table: String,
+    index: Index,
+}
+
+impl FromRow for IndexRow {
+    fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
+        Ok(IndexRow {
+            table: get(row, q, "table_name")?,
+            index: Index {
+                name: get(row, q, "name")?,
+                definition: get(row, q, "definition")?,
+                is_primary: get(row, q, "is_primary")?,
+                is_unique: get(row, q, "is_unique")?,
+                is_valid: get(row, q, "is_valid")?,
+            },
+        })
+    }
+}
+
+const SEQUENCES: Query = query!("validate/sequences.sql");
+
+struct SequenceRow {
+    table: String,
+    sequence: Sequence,
+}
+
+impl FromRow for SequenceRow {
+    fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
+        Ok(SequenceRow {
+            table: get(row, q, "table_name")?,
+            sequence: Sequence {
+                column: get(row, q, "column_name")?,
+                name: get(row, q, "sequence_name")?,
+                readable: get(row, q, "readable")?,
+                last_value: get(row, q, "last_value")?,
+            },
+        })
+    }
+}
+
+const ENUMS: Query = query!("validate/enums.sql");
+
+/// An enum type and its labels in sort order.
+struct EnumRow {
+    name: String,
+    labels: Vec<String>,
+}
+
+impl FromRow for EnumRow {
+    fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
+        Ok(EnumRow {
+            name: get(row, q, "type_name")?,
+            labels: get(row, q, "labels")?,
+        })
+    }
+}
+
+const SCHEMA_EXISTS: Query = query!("validate/schema_exists.sql");
+
+struct SchemaExists {
+    present: bool,
+}
+
+impl FromRow for SchemaExists {
+    fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
+        Ok(SchemaExists {
+            present: get(row, q, "present")?,
+        })
+    }
+}
+
+/// Whether `schema` exists on this side (an empty table list could mean either).
+pub async fn schema_exists(
+    client: &tokio_postgres::Client,
+    spec: &ConnectSpec,
+    schema: &str,
+) -> Result<bool, ReadError> {
+    let row = client
+        .query_one(SCHEMA_EXISTS.text(), &[&schema])
+        .await
+        .map_err(spec.query_error("checking the schema"))?;
+    Ok(SchemaExists::from_row(&row, SCHEMA_EXISTS.name)?.present)
 }

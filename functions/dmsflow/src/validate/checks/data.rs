@@ -1,0 +1,88 @@
+//! Counts and checksums: the verdicts of the data pass (chunked checksums,
+//! re-checks, row-level localisation) for one table or chunk.
+
+use super::{data_of, ready, DataOutcome, TableCheck, TableContext};
+use crate::validate::model::{Check, CheckStatus, Finding, TableChecks};
+use crate::validate::sides::Side;
+use futures_util::future::BoxFuture;
+
+/// The same number of rows on both sides.
+#[derive(Debug)]
+pub struct RowCount;
+
+impl TableCheck for RowCount {
+    fn name(&self) -> &'static str {
+        "row_count"
+    }
+
+    fn needs_data(&self) -> bool {
+        true
+    }
+
+    fn run<'a>(&'a self, cx: &'a TableContext<'a>) -> BoxFuture<'a, Check> {
+        ready(data_of(cx).map_or_else(|verdict| verdict, row_count))
+    }
+
+    fn slot<'c>(&self, checks: &'c mut TableChecks) -> &'c mut Check {
+        &mut checks.row_count
+    }
+}
+
+fn row_count(data: &DataOutcome<'_>) -> Check {
+    let (s_rows, t_rows) = (data.rows(Side::Source), data.rows(Side::Target));
+    if s_rows == t_rows {
+        Check::pass(format!("{s_rows} rows on both sides"))
+    } else {
+        Check {
+            status: CheckStatus::Fail,
+            message: format!("{s_rows} rows on the source, {t_rows} on the target"),
+            findings: vec![Finding::new("different", "row count")
+                .sides(Some(s_rows.to_string()), Some(t_rows.to_string()))],
+        }
+    }
+}
+
+/// Every row identical: chunk sums equal, and no row found different.
+#[derive(Debug)]
+pub struct Checksum;
+
+impl TableCheck for Checksum {
+    fn name(&self) -> &'static str {
+        "checksum"
+    }
+
+    fn needs_data(&self) -> bool {
+        true
+    }
+
+    fn run<'a>(&'a self, cx: &'a TableContext<'a>) -> BoxFuture<'a, Check> {
+        ready(data_of(cx).map_or_else(|verdict| verdict, checksum))
+    }
+
+    fn slot<'c>(&self, checks: &'c mut TableChecks) -> &'c mut Check {
+        &mut checks.checksum
+    }
+}
+
+fn checksum(data: &DataOutcome<'_>) -> Check {
+    if data.differing_rows == 0 && data.mismatched_chunks == 0 {
+        let mut message = format!("every row identical ({} chunk(s))", data.sums.len());
+        if data.settled > 0 {
+            message.push_str(&format!(
+                "; {} chunk(s) differed while rows were in flight and matched on re-check",
+                data.settled
+            ));
+        }
+        return Check::pass(message);
+    }
+    let persisted = if data.rechecks > 0 {
+        format!(" (persisted after {} re-check(s))", data.rechecks)
+    } else {
+        String::new()
+    };
+    Check {
+        status: CheckStatus::Fail,
+        message: format!("{} row(s) differ{persisted}", data.differing_rows),
+        findings: Vec::new(),
+    }
+}

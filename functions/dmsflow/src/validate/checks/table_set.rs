@@ -1,0 +1,61 @@
+//! The table set: tables missing or extra on the target.
+
+use super::{ready, DatabaseCheck, DatabaseContext};
+use crate::validate::catalog::Catalog;
+use crate::validate::model::{Check, CheckStatus, Finding, PlanChecks};
+use futures_util::future::BoxFuture;
+use std::collections::BTreeSet;
+
+/// The same tables on both sides (of those asked for).
+#[derive(Debug)]
+pub struct TableSet;
+
+impl DatabaseCheck for TableSet {
+    fn name(&self) -> &'static str {
+        "table_set"
+    }
+
+    fn run<'a>(&'a self, cx: &'a DatabaseContext<'a>) -> BoxFuture<'a, Option<Check>> {
+        ready(Some(compare_table_sets(
+            cx.catalogs.source,
+            cx.catalogs.target,
+            cx.only,
+        )))
+    }
+
+    fn store(&self, check: Check, checks: &mut PlanChecks) {
+        checks.table_set = check;
+    }
+}
+
+/// Tables missing or extra on the target.
+pub fn compare_table_sets(
+    source: &Catalog,
+    target: &Catalog,
+    only: Option<&BTreeSet<String>>,
+) -> Check {
+    let mut findings = Vec::new();
+    for name in source.tables.keys() {
+        if only.is_some_and(|o| !o.contains(name)) {
+            continue;
+        }
+        if !target.tables.contains_key(name) {
+            findings.push(Finding::new("missing", format!("table {name}")));
+        }
+    }
+    for name in target.tables.keys() {
+        if only.is_some_and(|o| !o.contains(name)) {
+            continue;
+        }
+        if !source.tables.contains_key(name) {
+            findings.push(Finding::new("extra", format!("table {name}")));
+        }
+    }
+    let n = source.tables.len();
+    Check::from_findings(
+        findings,
+        CheckStatus::Fail,
+        &format!("{n} tables on both sides"),
+        "tables missing or extra",
+    )
+}
