@@ -140,36 +140,25 @@ impl Catalog {
                 .await
                 .map_err(spec.query_error(what))
         };
-        let mut tables: BTreeMap<String, TableInfo> = BTreeMap::new();
-        for t in sql::rows::<TableInfo>(&read(TABLES, "reading the table list").await?, &TABLES)? {
-            tables.insert(t.name.clone(), t);
-        }
-        let columns = read(COLUMNS, "reading columns").await?;
-        for ColumnRow { table, column } in sql::rows(&columns, &COLUMNS)? {
-            if let Some(t) = tables.get_mut(&table) {
-                t.columns.push(column);
-            }
-        }
-        let constraints = read(CONSTRAINTS, "reading constraints").await?;
-        for ConstraintRow { table, constraint } in sql::rows(&constraints, &CONSTRAINTS)? {
-            if let Some(t) = tables.get_mut(&table) {
-                t.constraints.push(constraint);
-            }
-        }
-        let indexes = read(INDEXES, "reading indexes").await?;
-        for IndexRow { table, index } in sql::rows(&indexes, &INDEXES)? {
-            if let Some(t) = tables.get_mut(&table) {
-                t.indexes.push(index);
-            }
-        }
-        let sequences = read(SEQUENCES, "reading sequences").await?;
-        for SequenceRow { table, sequence } in sql::rows(&sequences, &SEQUENCES)? {
-            if let Some(t) = tables.get_mut(&table) {
-                t.sequences.push(sequence);
-            }
-        }
-        let enums = read(ENUMS, "reading enum types").await?;
-        let enums = sql::rows::<EnumRow>(&enums, &ENUMS)?
+        let rows = read(TABLES, "reading the table list").await?;
+        let mut tables: BTreeMap<String, TableInfo> = sql::rows::<TableInfo>(&rows, &TABLES)?
+            .into_iter()
+            .map(|t| (t.name.clone(), t))
+            .collect();
+        let rows = read(COLUMNS, "reading columns").await?;
+        attach(&mut tables, sql::rows(&rows, &COLUMNS)?, |t| &mut t.columns);
+        let rows = read(CONSTRAINTS, "reading constraints").await?;
+        attach(&mut tables, sql::rows(&rows, &CONSTRAINTS)?, |t| {
+            &mut t.constraints
+        });
+        let rows = read(INDEXES, "reading indexes").await?;
+        attach(&mut tables, sql::rows(&rows, &INDEXES)?, |t| &mut t.indexes);
+        let rows = read(SEQUENCES, "reading sequences").await?;
+        attach(&mut tables, sql::rows(&rows, &SEQUENCES)?, |t| {
+            &mut t.sequences
+        });
+        let rows = read(ENUMS, "reading enum types").await?;
+        let enums = sql::rows::<EnumRow>(&rows, &ENUMS)?
             .into_iter()
             .map(|e| (e.name, e.labels))
             .collect();
@@ -178,6 +167,34 @@ impl Catalog {
             tables,
             enums,
         })
+    }
+}
+
+/// A row that belongs to a table (`table_name`), and what it describes.
+struct InTable<T> {
+    table: String,
+    item: T,
+}
+
+impl<T: FromRow> FromRow for InTable<T> {
+    fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
+        Ok(InTable {
+            table: get(row, q, "table_name")?,
+            item: T::from_row(row, q)?,
+        })
+    }
+}
+
+/// Add each item to its table's list (items of unlisted tables are dropped).
+fn attach<T>(
+    tables: &mut BTreeMap<String, TableInfo>,
+    rows: Vec<InTable<T>>,
+    list: impl Fn(&mut TableInfo) -> &mut Vec<T>,
+) {
+    for InTable { table, item } in rows {
+        if let Some(t) = tables.get_mut(&table) {
+            list(t).push(item);
+        }
     }
 }
 
@@ -201,94 +218,62 @@ impl FromRow for TableInfo {
 
 const COLUMNS: Query = query!("validate/columns.sql");
 
-struct ColumnRow {
-    table: String,
-    column: Column,
-}
-
-impl FromRow for ColumnRow {
+impl FromRow for Column {
     fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
-        Ok(ColumnRow {
-            table: get(row, q, "table_name")?,
-            column: Column {
-                position: get(row, q, "position")?,
-                name: get(row, q, "column_name")?,
-                data_type: get(row, q, "data_type")?,
-                base_type: get(row, q, "base_type")?,
-                type_kind: get(row, q, "type_kind")?,
-                is_array: get(row, q, "is_array")?,
-                not_null: get(row, q, "not_null")?,
-                default_expr: get(row, q, "default_expr")?,
-                identity: get(row, q, "identity")?,
-                generated: get(row, q, "generated")?,
-                collation: get(row, q, "collation")?,
-                deterministic: get(row, q, "deterministic")?,
-            },
+        Ok(Column {
+            position: get(row, q, "position")?,
+            name: get(row, q, "column_name")?,
+            data_type: get(row, q, "data_type")?,
+            base_type: get(row, q, "base_type")?,
+            type_kind: get(row, q, "type_kind")?,
+            is_array: get(row, q, "is_array")?,
+            not_null: get(row, q, "not_null")?,
+            default_expr: get(row, q, "default_expr")?,
+            identity: get(row, q, "identity")?,
+            generated: get(row, q, "generated")?,
+            collation: get(row, q, "collation")?,
+            deterministic: get(row, q, "deterministic")?,
         })
     }
 }
 
 const CONSTRAINTS: Query = query!("validate/constraints.sql");
 
-struct ConstraintRow {
-    table: String,
-    constraint: Constraint,
-}
-
-impl FromRow for ConstraintRow {
+impl FromRow for Constraint {
     fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
-        Ok(ConstraintRow {
-            table: get(row, q, "table_name")?,
-            constraint: Constraint {
-                name: get(row, q, "name")?,
-                kind: get(row, q, "kind")?,
-                definition: get(row, q, "definition")?,
-                validated: get(row, q, "validated")?,
-                key_columns: get(row, q, "key_columns")?,
-            },
+        Ok(Constraint {
+            name: get(row, q, "name")?,
+            kind: get(row, q, "kind")?,
+            definition: get(row, q, "definition")?,
+            validated: get(row, q, "validated")?,
+            key_columns: get(row, q, "key_columns")?,
         })
     }
 }
 
 const INDEXES: Query = query!("validate/indexes.sql");
 
-struct IndexRow {
-    table: String,
-    index: Index,
-}
-
-impl FromRow for IndexRow {
+impl FromRow for Index {
     fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
-        Ok(IndexRow {
-            table: get(row, q, "table_name")?,
-            index: Index {
-                name: get(row, q, "name")?,
-                definition: get(row, q, "definition")?,
-                is_primary: get(row, q, "is_primary")?,
-                is_unique: get(row, q, "is_unique")?,
-                is_valid: get(row, q, "is_valid")?,
-            },
+        Ok(Index {
+            name: get(row, q, "name")?,
+            definition: get(row, q, "definition")?,
+            is_primary: get(row, q, "is_primary")?,
+            is_unique: get(row, q, "is_unique")?,
+            is_valid: get(row, q, "is_valid")?,
         })
     }
 }
 
 const SEQUENCES: Query = query!("validate/sequences.sql");
 
-struct SequenceRow {
-    table: String,
-    sequence: Sequence,
-}
-
-impl FromRow for SequenceRow {
+impl FromRow for Sequence {
     fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
-        Ok(SequenceRow {
-            table: get(row, q, "table_name")?,
-            sequence: Sequence {
-                column: get(row, q, "column_name")?,
-                name: get(row, q, "sequence_name")?,
-                readable: get(row, q, "readable")?,
-                last_value: get(row, q, "last_value")?,
-            },
+        Ok(Sequence {
+            column: get(row, q, "column_name")?,
+            name: get(row, q, "sequence_name")?,
+            readable: get(row, q, "readable")?,
+            last_value: get(row, q, "last_value")?,
         })
     }
 }

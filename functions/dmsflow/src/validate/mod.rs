@@ -33,10 +33,9 @@ mod worklist;
 use crate::db::{ConnectSpec, DbError};
 use crate::error::{Classify, ErrorType};
 use crate::seed::ChangesResult;
-use crate::sql::RowError;
 use catalog::Catalog;
 use model::*;
-use rows::{ColumnError, ReadError};
+use rows::ReadError;
 use session::SideSessions;
 use sides::Sides;
 use std::collections::BTreeSet;
@@ -134,20 +133,9 @@ pub enum ValidateError {
     },
     #[error(transparent)]
     Db(#[from] DbError),
+    /// A statement or a row it returned (catalogs, key bounds, snapshots).
     #[error(transparent)]
-    Row(#[from] RowError),
-    #[error(transparent)]
-    Column(#[from] ColumnError),
-}
-
-impl From<ReadError> for ValidateError {
-    fn from(e: ReadError) -> Self {
-        match e {
-            ReadError::Db(e) => ValidateError::Db(e),
-            ReadError::Row(e) => ValidateError::Row(e),
-            ReadError::Column(e) => ValidateError::Column(e),
-        }
-    }
+    Read(#[from] ReadError),
 }
 
 impl Classify for ValidateError {
@@ -157,8 +145,11 @@ impl Classify for ValidateError {
                 ErrorType::UnknownTable
             }
             ValidateError::BadChunk { .. } => ErrorType::InvalidEvent,
-            ValidateError::Db(e) => e.error_type(),
-            ValidateError::Row(_) | ValidateError::Column(_) => ErrorType::DatabaseError,
+            ValidateError::Db(e) | ValidateError::Read(ReadError::Db(e)) => e.error_type(),
+            // A column that does not read as its type: the statement is wrong.
+            ValidateError::Read(ReadError::Row(_) | ReadError::Column(_)) => {
+                ErrorType::DatabaseError
+            }
         }
     }
 }

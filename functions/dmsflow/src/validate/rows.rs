@@ -4,7 +4,6 @@
 //! fetches) list their columns by position, read here with `try_get` too.
 
 use crate::db::DbError;
-use crate::error::{Classify, ErrorType};
 use crate::sql::RowError;
 use tokio_postgres::types::FromSql;
 use tokio_postgres::Row;
@@ -41,13 +40,4 @@ pub enum ReadError {
     Row(#[from] RowError),
     #[error(transparent)]
     Column(#[from] ColumnError),
-}
-
-impl Classify for ReadError {
-    fn error_type(&self) -> ErrorType {
-        match self {
-            ReadError::Db(e) => e.error_type(),
-            ReadError::Row(_) | ReadError::Column(_) => ErrorType::DatabaseError,
-        }
-    }
 }

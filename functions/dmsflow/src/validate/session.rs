@@ -66,7 +66,7 @@ impl SideSessions {
         workers: usize,
         statement_timeout: Duration,
     ) -> Result<SideSessions, ReadError> {
-        let app = format!("dmsflow-validate-{side}");
+        let app = format!("dmsflow-validate-{}", side.as_str());
         let lead = open_session(spec, &app, statement_timeout).await?;
         let mut connecting = Vec::new();
         for _ in 0..workers.max(1) {

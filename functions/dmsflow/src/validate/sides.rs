@@ -1,30 +1,8 @@
 //! The same thing on both sides: a value per side, and one helper that runs
 //! a step against the source and the target at once.
 
-use std::fmt;
+pub use crate::config::Side;
 use std::future::Future;
-
-/// Which database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Side {
-    Source,
-    Target,
-}
-
-impl Side {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Side::Source => "source",
-            Side::Target => "target",
-        }
-    }
-}
-
-impl fmt::Display for Side {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// One value per side.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -109,7 +87,7 @@ mod tests {
     async fn both_sides_run_and_the_first_error_wins() {
         let names = Sides::new("a", "b");
         let upper = names
-            .try_both(|side, n| async move { Ok::<_, String>(format!("{side}:{n}")) })
+            .try_both(|side, n| async move { Ok::<_, String>(format!("{}:{n}", side.as_str())) })
             .await;
         assert_eq!(upper, Ok(Sides::new("source:a".into(), "target:b".into())));
         let failed = names

@@ -27,7 +27,7 @@ pub struct JobId {
 /// Why a table could not be fully compared (its result's `error`).
 #[derive(Debug, thiserror::Error)]
 pub enum TableError {
-    #[error("permission denied: this role may not SELECT from {table} on the {side}")]
+    #[error("permission denied: this role may not SELECT from {table} on the {}", .side.as_str())]
     NoSelect { table: String, side: Side },
     #[error("chunk {index} names key column {key_column}, but {table} has no integer primary key led by it")]
     ChunkKey {

@@ -7,32 +7,17 @@ use crate::error::error_chain;
 use crate::seed::{ChangesResult, TableChanges};
 use crate::validate::data::fetch::{key_arrays, params};
 use crate::validate::data::TablePlan;
-use crate::validate::model::{Check, CheckStatus, Finding, PlanChecks};
+use crate::validate::model::{Check, CheckStatus, Finding};
 use crate::validate::rows::{at, ReadError};
 use crate::validate::sides::Sides;
-use futures_util::future::BoxFuture;
 use std::collections::BTreeMap;
 
-/// The burst given to `plan` arrived on the target exactly.
-#[derive(Debug)]
-pub struct CdcProof;
-
-impl DatabaseCheck for CdcProof {
-    fn name(&self) -> &'static str {
-        "cdc_proof"
-    }
-
-    fn run<'a>(&'a self, cx: &'a DatabaseContext<'a>) -> BoxFuture<'a, Option<Check>> {
-        Box::pin(async move {
-            let changes = cx.changes?;
-            Some(cdc_proof(cx, changes).await)
-        })
-    }
-
-    fn store(&self, check: Check, checks: &mut PlanChecks) {
-        checks.cdc_proof = Some(check);
-    }
-}
+/// The burst given to `plan` arrived on the target exactly (only with a burst).
+pub const CDC_PROOF: DatabaseCheck = DatabaseCheck {
+    name: "cdc_proof",
+    run: |cx| Box::pin(cdc_proof(cx)),
+    store: |checks, check| checks.cdc_proof = Some(check),
+};
 
 /// What proving one table found.
 #[derive(Default)]
@@ -42,7 +27,12 @@ struct Proof {
     checked: usize,
 }
 
-async fn cdc_proof(cx: &DatabaseContext<'_>, changes: &ChangesResult) -> Check {
+async fn cdc_proof(cx: &DatabaseContext<'_>) -> Option<Check> {
+    let changes = cx.changes?;
+    Some(prove(cx, changes).await)
+}
+
+async fn prove(cx: &DatabaseContext<'_>, changes: &ChangesResult) -> Check {
     let mut proof = Proof::default();
     for (table, keys) in &changes.tables {
         prove_table(cx, changes, table, keys, &mut proof).await;

@@ -1,32 +1,17 @@
 //! Constraints: primary key, unique, foreign keys, CHECK, exclusion.
 
 use super::text;
-use super::{ready, TableCheck, TableContext};
+use super::{ready, Needs, TableCheck};
 use crate::validate::catalog::TableInfo;
-use crate::validate::model::{Check, CheckStatus, Finding, TableChecks};
-use futures_util::future::BoxFuture;
+use crate::validate::model::{Check, CheckStatus, Finding};
 
 /// Every constraint the same on both sides, by name and definition.
-#[derive(Debug)]
-pub struct Constraints;
-
-impl TableCheck for Constraints {
-    fn name(&self) -> &'static str {
-        "constraints"
-    }
-
-    fn once_per_table(&self) -> bool {
-        true
-    }
-
-    fn run<'a>(&'a self, cx: &'a TableContext<'a>) -> BoxFuture<'a, Check> {
-        ready(compare_constraints(cx.tables.source, cx.tables.target))
-    }
-
-    fn slot<'c>(&self, checks: &'c mut TableChecks) -> &'c mut Check {
-        &mut checks.constraints
-    }
-}
+pub const CONSTRAINTS: TableCheck = TableCheck {
+    name: "constraints",
+    needs: Needs::Catalogs,
+    run: |cx| ready(compare_constraints(cx.tables.source, cx.tables.target)),
+    slot: |checks| &mut checks.constraints,
+};
 
 fn constraint_kind(kind: &str) -> &'static str {
     match kind {

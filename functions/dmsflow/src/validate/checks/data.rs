@@ -1,32 +1,17 @@
 //! Counts and checksums: the verdicts of the data pass (chunked checksums,
 //! re-checks, row-level localisation) for one table or chunk.
 
-use super::{data_of, ready, DataOutcome, TableCheck, TableContext};
-use crate::validate::model::{Check, CheckStatus, Finding, TableChecks};
+use super::{data_of, ready, DataOutcome, Needs, TableCheck};
+use crate::validate::model::{Check, CheckStatus, Finding};
 use crate::validate::sides::Side;
-use futures_util::future::BoxFuture;
 
 /// The same number of rows on both sides.
-#[derive(Debug)]
-pub struct RowCount;
-
-impl TableCheck for RowCount {
-    fn name(&self) -> &'static str {
-        "row_count"
-    }
-
-    fn needs_data(&self) -> bool {
-        true
-    }
-
-    fn run<'a>(&'a self, cx: &'a TableContext<'a>) -> BoxFuture<'a, Check> {
-        ready(data_of(cx).map_or_else(|verdict| verdict, row_count))
-    }
-
-    fn slot<'c>(&self, checks: &'c mut TableChecks) -> &'c mut Check {
-        &mut checks.row_count
-    }
-}
+pub const ROW_COUNT: TableCheck = TableCheck {
+    name: "row_count",
+    needs: Needs::Data,
+    run: |cx| ready(data_of(cx).map_or_else(|verdict| verdict, row_count)),
+    slot: |checks| &mut checks.row_count,
+};
 
 fn row_count(data: &DataOutcome<'_>) -> Check {
     let (s_rows, t_rows) = (data.rows(Side::Source), data.rows(Side::Target));
@@ -43,26 +28,12 @@ fn row_count(data: &DataOutcome<'_>) -> Check {
 }
 
 /// Every row identical: chunk sums equal, and no row found different.
-#[derive(Debug)]
-pub struct Checksum;
-
-impl TableCheck for Checksum {
-    fn name(&self) -> &'static str {
-        "checksum"
-    }
-
-    fn needs_data(&self) -> bool {
-        true
-    }
-
-    fn run<'a>(&'a self, cx: &'a TableContext<'a>) -> BoxFuture<'a, Check> {
-        ready(data_of(cx).map_or_else(|verdict| verdict, checksum))
-    }
-
-    fn slot<'c>(&self, checks: &'c mut TableChecks) -> &'c mut Check {
-        &mut checks.checksum
-    }
-}
+pub const CHECKSUM: TableCheck = TableCheck {
+    name: "checksum",
+    needs: Needs::Data,
+    run: |cx| ready(data_of(cx).map_or_else(|verdict| verdict, checksum)),
+    slot: |checks| &mut checks.checksum,
+};
 
 fn checksum(data: &DataOutcome<'_>) -> Check {
     if data.differing_rows == 0 && data.mismatched_chunks == 0 {

@@ -1,27 +1,15 @@
 //! Enum types and their labels.
 
-use super::{ready, DatabaseCheck, DatabaseContext};
+use super::{ready, DatabaseCheck};
 use crate::validate::catalog::Catalog;
-use crate::validate::model::{Check, CheckStatus, Finding, PlanChecks};
-use futures_util::future::BoxFuture;
+use crate::validate::model::{Check, CheckStatus, Finding};
 
 /// The same enum types, with the same labels in the same order.
-#[derive(Debug)]
-pub struct Enums;
-
-impl DatabaseCheck for Enums {
-    fn name(&self) -> &'static str {
-        "enums"
-    }
-
-    fn run<'a>(&'a self, cx: &'a DatabaseContext<'a>) -> BoxFuture<'a, Option<Check>> {
-        ready(Some(compare_enums(cx.catalogs.source, cx.catalogs.target)))
-    }
-
-    fn store(&self, check: Check, checks: &mut PlanChecks) {
-        checks.enums = check;
-    }
-}
+pub const ENUMS: DatabaseCheck = DatabaseCheck {
+    name: "enums",
+    run: |cx| ready(Some(compare_enums(cx.catalogs.source, cx.catalogs.target))),
+    store: |checks, check| checks.enums = check,
+};
 
 /// Enum types and their labels (order matters: it is the sort order).
 pub fn compare_enums(source: &Catalog, target: &Catalog) -> Check {

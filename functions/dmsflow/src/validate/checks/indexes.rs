@@ -1,32 +1,17 @@
 //! Indexes: primary, unique and secondary, by name and definition.
 
 use super::text;
-use super::{ready, TableCheck, TableContext};
+use super::{ready, Needs, TableCheck};
 use crate::validate::catalog::TableInfo;
-use crate::validate::model::{Check, CheckStatus, Finding, TableChecks};
-use futures_util::future::BoxFuture;
+use crate::validate::model::{Check, CheckStatus, Finding};
 
 /// Every index the same (and valid) on both sides.
-#[derive(Debug)]
-pub struct Indexes;
-
-impl TableCheck for Indexes {
-    fn name(&self) -> &'static str {
-        "indexes"
-    }
-
-    fn once_per_table(&self) -> bool {
-        true
-    }
-
-    fn run<'a>(&'a self, cx: &'a TableContext<'a>) -> BoxFuture<'a, Check> {
-        ready(compare_indexes(cx.tables.source, cx.tables.target))
-    }
-
-    fn slot<'c>(&self, checks: &'c mut TableChecks) -> &'c mut Check {
-        &mut checks.indexes
-    }
-}
+pub const INDEXES: TableCheck = TableCheck {
+    name: "indexes",
+    needs: Needs::Catalogs,
+    run: |cx| ready(compare_indexes(cx.tables.source, cx.tables.target)),
+    slot: |checks| &mut checks.indexes,
+};
 
 /// Indexes (primary, unique, secondary): by name and definition; invalid
 /// indexes on the target (a failed CREATE INDEX CONCURRENTLY) count as broken.

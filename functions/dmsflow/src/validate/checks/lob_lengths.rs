@@ -1,35 +1,17 @@
 //! LOB lengths: the longest value of every text and bytea column, equal on
 //! both sides (a shorter one on the target is DMS limited-LOB truncation).
 
-use super::{data_of, ready, DataOutcome, TableCheck, TableContext};
-use crate::validate::model::{Check, CheckStatus, Finding, TableChecks};
+use super::{data_of, ready, DataOutcome, Needs, TableCheck};
+use crate::validate::model::{Check, CheckStatus, Finding};
 use crate::validate::sides::Side;
-use futures_util::future::BoxFuture;
 
 /// Longest values equal per text/bytea column (gathered by the checksum pass).
-#[derive(Debug)]
-pub struct LobLengths;
-
-impl TableCheck for LobLengths {
-    fn name(&self) -> &'static str {
-        "lob_lengths"
-    }
-
-    fn needs_data(&self) -> bool {
-        true
-    }
-
-    fn run<'a>(&'a self, cx: &'a TableContext<'a>) -> BoxFuture<'a, Check> {
-        ready(match data_of(cx) {
-            Ok(data) => lob_check(data),
-            Err(verdict) => verdict,
-        })
-    }
-
-    fn slot<'c>(&self, checks: &'c mut TableChecks) -> &'c mut Check {
-        &mut checks.lob_lengths
-    }
-}
+pub const LOB_LENGTHS: TableCheck = TableCheck {
+    name: "lob_lengths",
+    needs: Needs::Data,
+    run: |cx| ready(data_of(cx).map_or_else(|verdict| verdict, lob_check)),
+    slot: |checks| &mut checks.lob_lengths,
+};
 
 fn lob_check(data: &DataOutcome<'_>) -> Check {
     let plan = data.plan;

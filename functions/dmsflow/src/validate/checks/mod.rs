@@ -6,7 +6,8 @@
 //! Two scopes: [`DatabaseCheck`]s run once per `plan` (table set, enums,
 //! replication slots, CDC proof); [`TableCheck`]s once per table or chunk
 //! (columns, constraints, indexes, sequences, row counts, checksums, LOB
-//! lengths). A new kind of check is one new file plus one line in
+//! lengths). A check is a `const` of [`DatabaseCheck`] or [`TableCheck`]: a
+//! new kind of check is one new file plus one line in
 //! [`DATABASE_CHECKS`] or [`TABLE_CHECKS`] (and its field in the model).
 
 pub mod cdc_proof;
@@ -43,35 +44,41 @@ pub struct DatabaseContext<'a> {
     pub changes: Option<&'a ChangesResult>,
 }
 
-/// A check over the whole database.
-pub trait DatabaseCheck: Sync {
+/// A check over the whole database: a name, a run, and where its verdict goes.
+#[derive(Debug, Clone, Copy)]
+pub struct DatabaseCheck {
     /// Its name in results and reports (the field of [`PlanChecks`] it fills).
-    fn name(&self) -> &'static str;
+    pub name: &'static str,
     /// The verdict; `None` when the check does not apply to this run.
-    fn run<'a>(&'a self, cx: &'a DatabaseContext<'a>) -> BoxFuture<'a, Option<Check>>;
+    pub run: for<'a> fn(&'a DatabaseContext<'a>) -> BoxFuture<'a, Option<Check>>,
     /// Put the verdict in its place.
-    fn store(&self, check: Check, checks: &mut PlanChecks);
+    pub store: fn(&mut PlanChecks, Check),
 }
 
 /// Every database-level check, in the order they run.
-pub const DATABASE_CHECKS: &[&dyn DatabaseCheck] = &[
-    &table_set::TableSet,
-    &enums::Enums,
-    &replication_slots::ReplicationSlots,
-    &cdc_proof::CdcProof,
+pub const DATABASE_CHECKS: &[DatabaseCheck] = &[
+    table_set::TABLE_SET,
+    enums::ENUMS,
+    replication_slots::REPLICATION_SLOTS,
+    cdc_proof::CDC_PROOF,
 ];
 
-/// Run every database-level check.
-pub async fn run_database_checks(cx: &DatabaseContext<'_>) -> PlanChecks {
-    let mut checks = PlanChecks {
+/// Database checks before any has run (each one replaces its own).
+fn not_run() -> PlanChecks {
+    PlanChecks {
         table_set: Check::skipped("not run"),
         enums: Check::skipped("not run"),
         replication_slots: Check::skipped("not run"),
         cdc_proof: None,
-    };
+    }
+}
+
+/// Run every database-level check.
+pub async fn run_database_checks(cx: &DatabaseContext<'_>) -> PlanChecks {
+    let mut checks = not_run();
     for check in DATABASE_CHECKS {
-        if let Some(verdict) = check.run(cx).await {
-            check.store(verdict, &mut checks);
+        if let Some(verdict) = (check.run)(cx).await {
+            (check.store)(&mut checks, verdict);
         }
     }
     checks
@@ -118,32 +125,49 @@ pub struct TableContext<'a> {
     pub data: Result<DataOutcome<'a>, String>,
 }
 
-/// A check over one table (or one chunk of one).
-pub trait TableCheck: Sync {
+/// What a table check reads, which decides when it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// The catalogs of the whole table: checked once per table (chunks after
+    /// the first skip it).
+    Catalogs,
+    /// The data pass of this table or chunk: its error is the verdict when
+    /// the pass is incomplete.
+    Data,
+    /// Both: once per table, and only with a complete data pass.
+    CatalogsAndData,
+}
+
+impl Needs {
+    fn data(self) -> bool {
+        matches!(self, Needs::Data | Needs::CatalogsAndData)
+    }
+
+    fn once_per_table(self) -> bool {
+        matches!(self, Needs::Catalogs | Needs::CatalogsAndData)
+    }
+}
+
+/// A check over one table (or one chunk of one): a name, what it reads, a
+/// run, and the field of the result its verdict goes in.
+#[derive(Debug, Clone, Copy)]
+pub struct TableCheck {
     /// Its name in results and reports (the field of [`TableChecks`] it fills).
-    fn name(&self) -> &'static str;
-    /// Reads the data pass: an error of the pass is this check's verdict.
-    fn needs_data(&self) -> bool {
-        false
-    }
-    /// Checked once per table: chunks after the first skip it.
-    fn once_per_table(&self) -> bool {
-        false
-    }
-    fn run<'a>(&'a self, cx: &'a TableContext<'a>) -> BoxFuture<'a, Check>;
-    /// Where the verdict goes.
-    fn slot<'c>(&self, checks: &'c mut TableChecks) -> &'c mut Check;
+    pub name: &'static str,
+    pub needs: Needs,
+    pub run: for<'a> fn(&'a TableContext<'a>) -> BoxFuture<'a, Check>,
+    pub slot: fn(&mut TableChecks) -> &mut Check,
 }
 
 /// Every table-level check, in the order they run.
-pub const TABLE_CHECKS: &[&dyn TableCheck] = &[
-    &columns::Columns,
-    &constraints::Constraints,
-    &indexes::Indexes,
-    &data::RowCount,
-    &data::Checksum,
-    &lob_lengths::LobLengths,
-    &sequences::Sequences,
+pub const TABLE_CHECKS: &[TableCheck] = &[
+    columns::COLUMNS,
+    constraints::CONSTRAINTS,
+    indexes::INDEXES,
+    data::ROW_COUNT,
+    data::CHECKSUM,
+    lob_lengths::LOB_LENGTHS,
+    sequences::SEQUENCES,
 ];
 
 /// Run every table-level check: a check that needs the data gets the pass's
@@ -153,13 +177,13 @@ pub async fn run_table_checks(cx: &TableContext<'_>) -> TableChecks {
     let mut checks = TableChecks::all_skipped("not compared");
     for check in TABLE_CHECKS {
         let verdict = match &cx.data {
-            Err(cause) if check.needs_data() => Check::error(cause.clone()),
-            _ if check.once_per_table() && !cx.first_chunk => {
+            Err(cause) if check.needs.data() => Check::error(cause.clone()),
+            _ if check.needs.once_per_table() && !cx.first_chunk => {
                 Check::skipped("checked by chunk 0 of this table")
             }
-            _ => check.run(cx).await,
+            _ => (check.run)(cx).await,
         };
-        *check.slot(&mut checks) = verdict;
+        *(check.slot)(&mut checks) = verdict;
     }
     checks
 }
@@ -174,8 +198,8 @@ pub fn ready<'a, T: Send + 'a>(verdict: T) -> BoxFuture<'a, T> {
     Box::pin(std::future::ready(verdict))
 }
 
-/// The data pass of a check that declared [`TableCheck::needs_data`] (the
-/// runner never calls it without one).
+/// The data pass of a check that needs it (the runner never calls such a
+/// check without one; this turns "never" into a verdict, not a panic).
 pub fn data_of<'c>(cx: &'c TableContext<'_>) -> Result<&'c DataOutcome<'c>, Check> {
     cx.data
         .as_ref()
@@ -190,7 +214,7 @@ mod tests {
     fn every_table_check_fills_the_field_it_names() {
         let mut checks = TableChecks::all_skipped("untouched");
         for check in TABLE_CHECKS {
-            *check.slot(&mut checks) = Check::pass(check.name());
+            *(check.slot)(&mut checks) = Check::pass(check.name);
         }
         for (name, check) in checks.iter() {
             assert_eq!(check.message, name, "field {name}");
@@ -199,14 +223,9 @@ mod tests {
 
     #[test]
     fn every_database_check_fills_the_field_it_names() {
-        let mut checks = PlanChecks {
-            table_set: Check::skipped("untouched"),
-            enums: Check::skipped("untouched"),
-            replication_slots: Check::skipped("untouched"),
-            cdc_proof: None,
-        };
+        let mut checks = not_run();
         for check in DATABASE_CHECKS {
-            check.store(Check::pass(check.name()), &mut checks);
+            (check.store)(&mut checks, Check::pass(check.name));
         }
         assert_eq!(checks.table_set.message, "table_set");
         assert_eq!(checks.enums.message, "enums");

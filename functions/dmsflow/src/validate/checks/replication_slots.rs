@@ -4,11 +4,10 @@ use super::{DatabaseCheck, DatabaseContext};
 use crate::error::error_chain;
 use crate::sql::{self, get, query, FromRow, Query, RowError};
 use crate::validate::human_bytes;
-use crate::validate::model::{Check, CheckStatus, Finding, PlanChecks};
-use futures_util::future::BoxFuture;
+use crate::validate::model::{Check, CheckStatus, Finding};
 use tokio_postgres::Row;
 
-const REPLICATION_SLOTS: Query = query!("validate/replication_slots.sql");
+const SLOTS: Query = query!("validate/replication_slots.sql");
 
 /// One replication slot and the WAL it holds back.
 struct Slot {
@@ -33,29 +32,20 @@ impl FromRow for Slot {
 
 /// No inactive replication slot retains WAL on the source (a warning: it
 /// does not make the target different, but it fills the source's disk).
-#[derive(Debug)]
-pub struct ReplicationSlots;
+pub const REPLICATION_SLOTS: DatabaseCheck = DatabaseCheck {
+    name: "replication_slots",
+    run: |cx| Box::pin(replication_slots(cx)),
+    store: |checks, check| checks.replication_slots = check,
+};
 
-impl DatabaseCheck for ReplicationSlots {
-    fn name(&self) -> &'static str {
-        "replication_slots"
-    }
-
-    fn run<'a>(&'a self, cx: &'a DatabaseContext<'a>) -> BoxFuture<'a, Option<Check>> {
-        Box::pin(async move {
-            Some(match read_slots(&cx.sessions.source.lead).await {
-                Ok(slots) => judge(slots),
-                Err(e) => Check::error(format!(
-                    "cannot read replication slots: {}",
-                    error_chain(&e)
-                )),
-            })
-        })
-    }
-
-    fn store(&self, check: Check, checks: &mut PlanChecks) {
-        checks.replication_slots = check;
-    }
+async fn replication_slots(cx: &DatabaseContext<'_>) -> Option<Check> {
+    Some(match read_slots(&cx.sessions.source.lead).await {
+        Ok(slots) => judge(slots),
+        Err(e) => Check::error(format!(
+            "cannot read replication slots: {}",
+            error_chain(&e)
+        )),
+    })
 }
 
 /// Why the slots could not be read (the driver's own words, as reported).
@@ -68,8 +58,8 @@ enum SlotsError {
 }
 
 async fn read_slots(client: &tokio_postgres::Client) -> Result<Vec<Slot>, SlotsError> {
-    let rows = client.query(REPLICATION_SLOTS.text(), &[]).await?;
-    Ok(sql::rows(&rows, &REPLICATION_SLOTS)?)
+    let rows = client.query(SLOTS.text(), &[]).await?;
+    Ok(sql::rows(&rows, &SLOTS)?)
 }
 
 fn judge(slots: Vec<Slot>) -> Check {

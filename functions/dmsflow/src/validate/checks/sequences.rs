@@ -3,45 +3,21 @@
 //! logical replication never move sequences: the first insert after cut-over
 //! would collide).
 
-use super::{data_of, DataOutcome, TableCheck, TableContext};
+use super::{data_of, DataOutcome, Needs, TableCheck, TableContext};
 use crate::error::error_chain;
 use crate::validate::catalog::Sequence;
-use crate::validate::model::{Check, CheckStatus, Finding, TableChecks};
+use crate::validate::model::{Check, CheckStatus, Finding};
 use crate::validate::rows::{at, ColumnError};
 use crate::validate::sides::{Side, Sides};
 use crate::validate::SequencePolicy;
-use futures_util::future::BoxFuture;
 
 /// Sequences in step (once per table: it reads the whole table's maxima).
-#[derive(Debug)]
-pub struct Sequences;
-
-impl TableCheck for Sequences {
-    fn name(&self) -> &'static str {
-        "sequences"
-    }
-
-    fn needs_data(&self) -> bool {
-        true
-    }
-
-    fn once_per_table(&self) -> bool {
-        true
-    }
-
-    fn run<'a>(&'a self, cx: &'a TableContext<'a>) -> BoxFuture<'a, Check> {
-        Box::pin(async move {
-            match data_of(cx) {
-                Ok(data) => sequence_check(cx, data).await,
-                Err(verdict) => verdict,
-            }
-        })
-    }
-
-    fn slot<'c>(&self, checks: &'c mut TableChecks) -> &'c mut Check {
-        &mut checks.sequences
-    }
-}
+pub const SEQUENCES: TableCheck = TableCheck {
+    name: "sequences",
+    needs: Needs::CatalogsAndData,
+    run: |cx| Box::pin(sequence_check(cx)),
+    slot: |checks| &mut checks.sequences,
+};
 
 /// Why one sequence could not be judged.
 #[derive(Debug, thiserror::Error)]
@@ -57,7 +33,11 @@ enum SequenceError {
     Column(#[from] ColumnError),
 }
 
-async fn sequence_check(cx: &TableContext<'_>, data: &DataOutcome<'_>) -> Check {
+async fn sequence_check(cx: &TableContext<'_>) -> Check {
+    let data = match data_of(cx) {
+        Ok(data) => data,
+        Err(verdict) => return verdict,
+    };
     let source = cx.tables.source;
     if source.sequences.is_empty() {
         return Check::pass("no sequences");

@@ -1,32 +1,23 @@
 //! The table set: tables missing or extra on the target.
 
-use super::{ready, DatabaseCheck, DatabaseContext};
+use super::{ready, DatabaseCheck};
 use crate::validate::catalog::Catalog;
-use crate::validate::model::{Check, CheckStatus, Finding, PlanChecks};
-use futures_util::future::BoxFuture;
+use crate::validate::model::{Check, CheckStatus, Finding};
 use std::collections::BTreeSet;
 
 /// The same tables on both sides (of those asked for).
-#[derive(Debug)]
-pub struct TableSet;
-
-impl DatabaseCheck for TableSet {
-    fn name(&self) -> &'static str {
-        "table_set"
-    }
-
-    fn run<'a>(&'a self, cx: &'a DatabaseContext<'a>) -> BoxFuture<'a, Option<Check>> {
+pub const TABLE_SET: DatabaseCheck = DatabaseCheck {
+    name: "table_set",
+    run: |cx| {
+        let catalogs = cx.catalogs;
         ready(Some(compare_table_sets(
-            cx.catalogs.source,
-            cx.catalogs.target,
+            catalogs.source,
+            catalogs.target,
             cx.only,
         )))
-    }
-
-    fn store(&self, check: Check, checks: &mut PlanChecks) {
-        checks.table_set = check;
-    }
-}
+    },
+    store: |checks, check| checks.table_set = check,
+};
 
 /// Tables missing or extra on the target.
 pub fn compare_table_sets(
