@@ -8,12 +8,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt;
 
-/// A closed set of words on the wire: `as_str`, `Display`, comparison with a
-/// `&str`, and (transitional, for code that still passes string literals) a
-/// conversion from one. An unknown literal is a bug caught by the debug
-/// assertion in tests; release builds fall back to `$fallback`.
+/// A closed set of words on the wire: `as_str`, `Display`, `parse`, and
+/// comparison with a `&str`.
 macro_rules! words {
-    ($(#[$meta:meta])* $name:ident, fallback $fallback:ident, { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident, { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
         pub enum $name {
@@ -56,19 +54,12 @@ macro_rules! words {
             }
         }
 
-        impl From<&str> for $name {
-            fn from(text: &str) -> $name {
-                let parsed = $name::parse(text);
-                debug_assert!(parsed.is_some(), concat!("unknown ", stringify!($name), " {:?}"), text);
-                parsed.unwrap_or($name::$fallback)
-            }
-        }
     };
 }
 
 words!(
     /// What a [`Finding`] says about its object.
-    FindingKind, fallback Different, {
+    FindingKind, {
         /// On the source, not on the target.
         Missing = "missing",
         /// On the target, not on the source.
@@ -90,7 +81,7 @@ words!(
 
 words!(
     /// How one row differs.
-    RowDiffKind, fallback Changed, {
+    RowDiffKind, {
         /// On the source, not on the target.
         Missing = "missing",
         /// On the target, not on the source.
@@ -104,7 +95,7 @@ words!(
 
 words!(
     /// How one column of a row differs.
-    ColumnDiffKind, fallback Value, {
+    ColumnDiffKind, {
         /// Different values.
         Value = "value",
         /// The target holds a prefix of the source's value.
@@ -116,7 +107,7 @@ words!(
 
 words!(
     /// What a plan's work item asks `validate-tables` to do.
-    WorkAction, fallback Table, {
+    WorkAction, {
         /// `{"action": "table", "table": …, "chunk": …}`.
         Table = "table",
     }

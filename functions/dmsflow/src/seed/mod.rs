@@ -35,12 +35,6 @@ use crate::error::{Classify, ErrorType};
 pub const MAX_SCALE: u64 = 100_000;
 pub const MAX_CHANGES: u64 = 1_000_000;
 
-
-
-
-
-
-
 impl SeedEvent {
     /// Parse an event, naming the bad field on error.
     pub fn from_value(value: serde_json::Value) -> Result<Self, crate::events::EventError> {
@@ -110,15 +104,11 @@ impl Classify for SeedError {
     }
 }
 
-
-
 impl TableChanges {
     pub fn total(&self) -> usize {
         self.inserted.len() + self.updated.len() + self.deleted.len()
     }
 }
-
-
 
 /// Load the sample into [`DEFAULT_SCHEMA`]; see [`load_in`].
 pub async fn load(spec: &ConnectSpec, req: &LoadRequest) -> Result<LoadResult, SeedError> {
@@ -140,7 +130,6 @@ pub async fn create_schema(
 ) -> Result<SchemaResult, SeedError> {
     create_schema_in(spec, &SampleSchema::default(), database).await
 }
-
 
 impl postgres_types::ToSql for NumericText {
     fn to_sql(

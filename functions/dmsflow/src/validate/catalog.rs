@@ -1,15 +1,11 @@
 //! What the catalogs of one side say about a schema, read once per run in the
 //! session's snapshot.
 
-use crate::db::{ConnectSpec, DbError};
+use super::rows::ReadError;
+use crate::db::ConnectSpec;
+use crate::sql::{self, get, query, FromRow, Query, RowError};
 use std::collections::BTreeMap;
-
-const TABLES_SQL: &str = include_str!("../../../../sql/validate/tables.sql");
-const COLUMNS_SQL: &str = include_str!("../../../../sql/validate/columns.sql");
-const CONSTRAINTS_SQL: &str = include_str!("../../../../sql/validate/constraints.sql");
-const INDEXES_SQL: &str = include_str!("../../../../sql/validate/indexes.sql");
-const SEQUENCES_SQL: &str = include_str!("../../../../sql/validate/sequences.sql");
-const ENUMS_SQL: &str = include_str!("../../../../sql/validate/enums.sql");
+use tokio_postgres::Row;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Column {
@@ -48,6 +44,26 @@ impl Column {
             collation: None,
             deterministic: true,
         }
+    }
+}
+
+/// A table of the given parts and nothing else, for unit tests.
+#[cfg(test)]
+pub(crate) fn table_for_test(
+    columns: Vec<Column>,
+    constraints: Vec<Constraint>,
+    indexes: Vec<Index>,
+) -> TableInfo {
+    TableInfo {
+        name: "t".into(),
+        kind: "r".into(),
+        row_estimate: 0.0,
+        blocks: 0,
+        can_select: true,
+        columns,
+        constraints,
+        indexes,
+        sequences: vec![],
     }
 }
 
@@ -111,120 +127,197 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// Read everything with five queries (not per table) on `client`, which must
+    /// Read everything with six queries (not per table) on `client`, which must
     /// be inside the side's snapshot transaction.
     pub async fn load(
         client: &tokio_postgres::Client,
         spec: &ConnectSpec,
         schema: &str,
-    ) -> Result<Catalog, DbError> {
-        let mut tables: BTreeMap<String, TableInfo> = BTreeMap::new();
-        for row in client
-            .query(TABLES_SQL, &[&schema])
-            .await
-            .map_err(spec.query_error("reading the table list"))?
-        {
-            let name: String = row.get("table_name");
-            tables.insert(
-                name.clone(),
-                TableInfo {
-                    name,
-                    kind: row.get("kind"),
-                    row_estimate: row.get("row_estimate"),
-                    blocks: row.get("blocks"),
-                    can_select: row.get("can_select"),
-                    columns: Vec::new(),
-                    constraints: Vec::new(),
-                    indexes: Vec::new(),
-                    sequences: Vec::new(),
-                },
-            );
-        }
-        for row in client
-            .query(COLUMNS_SQL, &[&schema])
-            .await
-            .map_err(spec.query_error("reading columns"))?
-        {
-            let table: String = row.get("table_name");
-            if let Some(t) = tables.get_mut(&table) {
-                t.columns.push(Column {
-                    position: row.get("position"),
-                    name: row.get("column_name"),
-                    data_type: row.get("data_type"),
-                    base_type: row.get("base_type"),
-                    type_kind: row.get("type_kind"),
-                    is_array: row.get("is_array"),
-                    not_null: row.get("not_null"),
-                    default_expr: row.get("default_expr"),
-                    identity: row.get("identity"),
-                    generated: row.get("generated"),
-                    collation: row.get("collation"),
-                    deterministic: row.get("deterministic"),
-                });
-            }
-        }
-        for row in client
-            .query(CONSTRAINTS_SQL, &[&schema])
-            .await
-            .map_err(spec.query_error("reading constraints"))?
-        {
-            let table: String = row.get("table_name");
-            if let Some(t) = tables.get_mut(&table) {
-                t.constraints.push(Constraint {
-                    name: row.get("name"),
-                    kind: row.get("kind"),
-                    definition: row.get("definition"),
-                    validated: row.get("validated"),
-                    key_columns: row.get("key_columns"),
-                });
-            }
-        }
-        for row in client
-            .query(INDEXES_SQL, &[&schema])
-            .await
-            .map_err(spec.query_error("reading indexes"))?
-        {
-            let table: String = row.get("table_name");
-            if let Some(t) = tables.get_mut(&table) {
-                t.indexes.push(Index {
-                    name: row.get("name"),
-                    definition: row.get("definition"),
-                    is_primary: row.get("is_primary"),
-                    is_unique: row.get("is_unique"),
-                    is_valid: row.get("is_valid"),
-                });
-            }
-        }
-        for row in client
-            .query(SEQUENCES_SQL, &[&schema])
-            .await
-            .map_err(spec.query_error("reading sequences"))?
-        {
-            let table: String = row.get("table_name");
-            if let Some(t) = tables.get_mut(&table) {
-                t.sequences.push(Sequence {
-                    column: row.get("column_name"),
-                    name: row.get("sequence_name"),
-                    readable: row.get("readable"),
-                    last_value: row.get("last_value"),
-                });
-            }
-        }
-        let mut enums = BTreeMap::new();
-        for row in client
-            .query(ENUMS_SQL, &[&schema])
-            .await
-            .map_err(spec.query_error("reading enum types"))?
-        {
-            enums.insert(
-                row.get::<_, String>("type_name"),
-                row.get::<_, Vec<String>>("labels"),
-            );
-        }
+    ) -> Result<Catalog, ReadError> {
+        let read = |query: Query, what: &'static str| async move {
+            client
+                .query(query.text(), &[&schema])
+                .await
+                .map_err(spec.query_error(what))
+        };
+        let rows = read(TABLES, "reading the table list").await?;
+        let mut tables: BTreeMap<String, TableInfo> = sql::rows::<TableInfo>(&rows, &TABLES)?
+            .into_iter()
+            .map(|t| (t.name.clone(), t))
+            .collect();
+        let rows = read(COLUMNS, "reading columns").await?;
+        attach(&mut tables, sql::rows(&rows, &COLUMNS)?, |t| &mut t.columns);
+        let rows = read(CONSTRAINTS, "reading constraints").await?;
+        attach(&mut tables, sql::rows(&rows, &CONSTRAINTS)?, |t| {
+            &mut t.constraints
+        });
+        let rows = read(INDEXES, "reading indexes").await?;
+        attach(&mut tables, sql::rows(&rows, &INDEXES)?, |t| &mut t.indexes);
+        let rows = read(SEQUENCES, "reading sequences").await?;
+        attach(&mut tables, sql::rows(&rows, &SEQUENCES)?, |t| {
+            &mut t.sequences
+        });
+        let rows = read(ENUMS, "reading enum types").await?;
+        let enums = sql::rows::<EnumRow>(&rows, &ENUMS)?
+            .into_iter()
+            .map(|e| (e.name, e.labels))
+            .collect();
         Ok(Catalog {
             schema: schema.to_owned(),
             tables,
             enums,
         })
     }
+}
+
+/// A row that belongs to a table (`table_name`), and what it describes.
+struct InTable<T> {
+    table: String,
+    item: T,
+}
+
+impl<T: FromRow> FromRow for InTable<T> {
+    fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
+        Ok(InTable {
+            table: get(row, q, "table_name")?,
+            item: T::from_row(row, q)?,
+        })
+    }
+}
+
+/// Add each item to its table's list (items of unlisted tables are dropped).
+fn attach<T>(
+    tables: &mut BTreeMap<String, TableInfo>,
+    rows: Vec<InTable<T>>,
+    list: impl Fn(&mut TableInfo) -> &mut Vec<T>,
+) {
+    for InTable { table, item } in rows {
+        if let Some(t) = tables.get_mut(&table) {
+            list(t).push(item);
+        }
+    }
+}
+
+const TABLES: Query = query!("validate/tables.sql");
+
+impl FromRow for TableInfo {
+    fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
+        Ok(TableInfo {
+            name: get(row, q, "table_name")?,
+            kind: get(row, q, "kind")?,
+            row_estimate: get(row, q, "row_estimate")?,
+            blocks: get(row, q, "blocks")?,
+            can_select: get(row, q, "can_select")?,
+            columns: Vec::new(),
+            constraints: Vec::new(),
+            indexes: Vec::new(),
+            sequences: Vec::new(),
+        })
+    }
+}
+
+const COLUMNS: Query = query!("validate/columns.sql");
+
+impl FromRow for Column {
+    fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
+        Ok(Column {
+            position: get(row, q, "position")?,
+            name: get(row, q, "column_name")?,
+            data_type: get(row, q, "data_type")?,
+            base_type: get(row, q, "base_type")?,
+            type_kind: get(row, q, "type_kind")?,
+            is_array: get(row, q, "is_array")?,
+            not_null: get(row, q, "not_null")?,
+            default_expr: get(row, q, "default_expr")?,
+            identity: get(row, q, "identity")?,
+            generated: get(row, q, "generated")?,
+            collation: get(row, q, "collation")?,
+            deterministic: get(row, q, "deterministic")?,
+        })
+    }
+}
+
+const CONSTRAINTS: Query = query!("validate/constraints.sql");
+
+impl FromRow for Constraint {
+    fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
+        Ok(Constraint {
+            name: get(row, q, "name")?,
+            kind: get(row, q, "kind")?,
+            definition: get(row, q, "definition")?,
+            validated: get(row, q, "validated")?,
+            key_columns: get(row, q, "key_columns")?,
+        })
+    }
+}
+
+const INDEXES: Query = query!("validate/indexes.sql");
+
+impl FromRow for Index {
+    fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
+        Ok(Index {
+            name: get(row, q, "name")?,
+            definition: get(row, q, "definition")?,
+            is_primary: get(row, q, "is_primary")?,
+            is_unique: get(row, q, "is_unique")?,
+            is_valid: get(row, q, "is_valid")?,
+        })
+    }
+}
+
+const SEQUENCES: Query = query!("validate/sequences.sql");
+
+impl FromRow for Sequence {
+    fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
+        Ok(Sequence {
+            column: get(row, q, "column_name")?,
+            name: get(row, q, "sequence_name")?,
+            readable: get(row, q, "readable")?,
+            last_value: get(row, q, "last_value")?,
+        })
+    }
+}
+
+const ENUMS: Query = query!("validate/enums.sql");
+
+/// An enum type and its labels in sort order.
+struct EnumRow {
+    name: String,
+    labels: Vec<String>,
+}
+
+impl FromRow for EnumRow {
+    fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
+        Ok(EnumRow {
+            name: get(row, q, "type_name")?,
+            labels: get(row, q, "labels")?,
+        })
+    }
+}
+
+const SCHEMA_EXISTS: Query = query!("validate/schema_exists.sql");
+
+struct SchemaExists {
+    present: bool,
+}
+
+impl FromRow for SchemaExists {
+    fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
+        Ok(SchemaExists {
+            present: get(row, q, "present")?,
+        })
+    }
+}
+
+/// Whether `schema` exists on this side (an empty table list could mean either).
+pub async fn schema_exists(
+    client: &tokio_postgres::Client,
+    spec: &ConnectSpec,
+    schema: &str,
+) -> Result<bool, ReadError> {
+    let row = client
+        .query_one(SCHEMA_EXISTS.text(), &[&schema])
+        .await
+        .map_err(spec.query_error("checking the schema"))?;
+    Ok(SchemaExists::from_row(&row, SCHEMA_EXISTS.name)?.present)
 }

@@ -7,11 +7,28 @@
 //! `default_transaction_read_only = on` and the settings that fix how values
 //! render. A write through any of these connections fails.
 
+use super::rows::ReadError;
+use super::sides::{Side, Sides};
 use crate::db::{quote_literal, ConnectSpec, DbError};
+use crate::sql::{self, query, FromRow, Query, RowError};
 use std::time::Duration;
 
-const SESSION_SQL: &str = include_str!("../../../../sql/validate/session.sql");
-const BEGIN_SQL: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+const SESSION: Query = query!("validate/session.sql");
+const BEGIN: Query = query!("validate/begin_snapshot.sql");
+const END: Query = query!("validate/end_snapshot.sql");
+const EXPORT_SNAPSHOT: Query = query!("validate/export_snapshot.sql");
+
+struct ExportedSnapshot {
+    snapshot: String,
+}
+
+impl FromRow for ExportedSnapshot {
+    fn from_row(row: &tokio_postgres::Row, query: &'static str) -> Result<Self, RowError> {
+        Ok(ExportedSnapshot {
+            snapshot: sql::get(row, query, "snapshot")?,
+        })
+    }
+}
 
 /// Connections of one side, all in the same snapshot.
 #[derive(Debug)]
@@ -35,7 +52,7 @@ pub async fn open_session(
         statement_timeout.as_millis().max(1)
     );
     client
-        .batch_execute(&format!("{SESSION_SQL}\n{timeouts}"))
+        .batch_execute(&format!("{}\n{timeouts}", SESSION.text()))
         .await
         .map_err(spec.query_error("configuring the validator session"))?;
     Ok(client)
@@ -45,11 +62,11 @@ impl SideSessions {
     /// Lead + `workers` connections sharing one exported snapshot.
     pub async fn open(
         spec: &ConnectSpec,
-        side: &str,
+        side: Side,
         workers: usize,
         statement_timeout: Duration,
-    ) -> Result<SideSessions, DbError> {
-        let app = format!("dmsflow-validate-{side}");
+    ) -> Result<SideSessions, ReadError> {
+        let app = format!("dmsflow-validate-{}", side.as_str());
         let lead = open_session(spec, &app, statement_timeout).await?;
         let mut connecting = Vec::new();
         for _ in 0..workers.max(1) {
@@ -68,19 +85,20 @@ impl SideSessions {
     }
 
     /// Start a new snapshot on every connection (the lead exports, workers import).
-    async fn begin(&mut self) -> Result<(), DbError> {
+    async fn begin(&mut self) -> Result<(), ReadError> {
         self.lead
-            .batch_execute(BEGIN_SQL)
+            .batch_execute(BEGIN.text())
             .await
             .map_err(self.spec.query_error("starting the snapshot transaction"))?;
         let row = self
             .lead
-            .query_one("SELECT pg_export_snapshot()", &[])
+            .query_one(EXPORT_SNAPSHOT.text(), &[])
             .await
             .map_err(self.spec.query_error("exporting the snapshot"))?;
-        self.snapshot = row.get(0);
+        self.snapshot = ExportedSnapshot::from_row(&row, EXPORT_SNAPSHOT.name)?.snapshot;
         let import = format!(
-            "{BEGIN_SQL}; SET TRANSACTION SNAPSHOT {}",
+            "{};\nSET TRANSACTION SNAPSHOT {}",
+            BEGIN.text().trim_end(),
             quote_literal(&self.snapshot)
         );
         let spec = &self.spec;
@@ -97,7 +115,7 @@ impl SideSessions {
     }
 
     /// End the current snapshot and take a new one (for re-checks during CDC).
-    pub async fn refresh(&mut self) -> Result<(), DbError> {
+    pub async fn refresh(&mut self) -> Result<(), ReadError> {
         self.end().await?;
         self.begin().await
     }
@@ -108,7 +126,7 @@ impl SideSessions {
         let ends = std::iter::once(&self.lead)
             .chain(self.workers.iter())
             .map(|c| async move {
-                c.batch_execute("ROLLBACK")
+                c.batch_execute(END.text())
                     .await
                     .map_err(spec.query_error("ending the snapshot transaction"))
             });
@@ -119,4 +137,46 @@ impl SideSessions {
     pub fn statement_timeout(&self) -> Duration {
         self.statement_timeout
     }
+
+    /// One statement on the lead connection, its error naming `context`.
+    pub async fn query_one(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+        context: &str,
+    ) -> Result<tokio_postgres::Row, DbError> {
+        self.lead
+            .query_one(sql, params)
+            .await
+            .map_err(self.spec.query_error(context))
+    }
+
+    /// [`SideSessions::query_one`] for any number of rows.
+    pub async fn query(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+        context: &str,
+    ) -> Result<Vec<tokio_postgres::Row>, DbError> {
+        self.lead
+            .query(sql, params)
+            .await
+            .map_err(self.spec.query_error(context))
+    }
+}
+
+/// Both sides' sessions, opened at once.
+pub async fn open_both(
+    specs: Sides<&ConnectSpec>,
+    workers: usize,
+    statement_timeout: Duration,
+) -> Result<Sides<SideSessions>, ReadError> {
+    specs
+        .try_both(|side, spec| SideSessions::open(spec, side, workers, statement_timeout))
+        .await
+}
+
+/// Close both sides' transactions; a failure here changes no verdict.
+pub async fn end_both(sessions: &mut Sides<SideSessions>) {
+    sessions.both_mut(|_, s| s.end()).await;
 }

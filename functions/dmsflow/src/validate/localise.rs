@@ -1,0 +1,189 @@
+//! Row-level localisation of the chunks (or whole tables) whose sums still
+//! differ: which rows, and column by column how.
+
+use super::data::fetch::{rows_by_hash, rows_by_key};
+use super::data::merge::{merge_keyed, merge_multiset, HashDiff, KeyDiffKind, KeyPart};
+use super::data::render::{column_diffs, row_diff, shorten};
+use super::data::{Chunking, Conn, TablePlan};
+use super::model::{ColumnDiff, RowDiff};
+use super::pool::on_pairs;
+use super::rows::ReadError;
+use super::session::SideSessions;
+use super::sides::Sides;
+use super::work::{ChunkIdx, JobId, TableError, TableIdx, WorkSet};
+use super::{Progress, Validator};
+use crate::contract::validate::{ColumnDiffKind, RowDiffKind};
+
+/// One localisation job: a key-range chunk, or a whole block-range table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct LocaliseJob {
+    table: TableIdx,
+    chunk: Option<ChunkIdx>,
+}
+
+/// Differences found: how many in all, and the first few in detail.
+type Found = (u64, Vec<RowDiff>);
+
+impl Validator {
+    pub(super) async fn localise(
+        &self,
+        sessions: &Sides<SideSessions>,
+        work: &mut WorkSet,
+        pending: &[JobId],
+    ) {
+        let jobs = localise_jobs(work, pending);
+        if jobs.is_empty() {
+            return;
+        }
+        for job in &jobs {
+            if let Some(p) = &work[job.table].plan {
+                let n = jobs.iter().filter(|j| j.table == job.table).count();
+                self.emit(Progress::RowLevel {
+                    table: p.name.clone(),
+                    chunks: n,
+                });
+            }
+        }
+        let keep = self.options.max_diffs;
+        let plans = work.plans();
+        let outcomes = on_pairs(sessions, jobs.len(), |i, conns| {
+            let job = jobs[i];
+            let plans = &plans;
+            async move {
+                let plan = plans[job.table.0]?;
+                Some(self.localise_one(conns, plan, job.chunk, keep).await)
+            }
+        })
+        .await;
+        for (job, outcome) in jobs.iter().zip(outcomes) {
+            let w = &mut work[job.table];
+            match outcome.flatten() {
+                Some(Ok((count, diffs))) => {
+                    w.diff_count += count;
+                    for d in diffs {
+                        if w.diffs.len() < keep {
+                            w.diffs.push(d);
+                        }
+                    }
+                }
+                Some(Err(e)) => w.fail(e.into()),
+                None => w.fail(TableError::RowsNotCompared),
+            }
+        }
+    }
+
+    async fn localise_one(
+        &self,
+        conns: Sides<Conn<'_>>,
+        plan: &TablePlan,
+        chunk: Option<ChunkIdx>,
+        keep: usize,
+    ) -> Result<Found, ReadError> {
+        if plan.key.is_none() {
+            let (count, found) = merge_multiset(conns, plan, keep).await?;
+            return Ok((count, self.describe_keyless(conns, plan, found).await?));
+        }
+        let (count, keys) = merge_keyed(conns, plan, chunk.map(|c| c.0), keep).await?;
+        let changed: Vec<Vec<String>> = keys
+            .iter()
+            .filter(|k| k.kind == KeyDiffKind::Changed)
+            .map(|k| k.key.iter().map(KeyPart::render).collect())
+            .collect();
+        let rows = rows_by_key(conns, plan, &changed).await?;
+        let masked = |c: &str| self.masked(c);
+        let diffs = keys
+            .into_iter()
+            .map(|k| {
+                let key: Vec<String> = k.key.iter().map(KeyPart::render).collect();
+                let columns = if k.kind == KeyDiffKind::Changed {
+                    let values = rows.as_ref().map(|side| {
+                        side.iter()
+                            .find(|(x, _)| *x == key)
+                            .map(|(_, v)| v.as_slice())
+                            .unwrap_or_default()
+                    });
+                    column_diffs(plan, values.source, values.target, &masked)
+                } else {
+                    Vec::new()
+                };
+                row_diff(key, k.kind.into(), columns)
+            })
+            .collect();
+        Ok((count, diffs))
+    }
+
+    /// Rows of a key-less table present a different number of times per side,
+    /// shown by one sample of their values.
+    async fn describe_keyless(
+        &self,
+        conns: Sides<Conn<'_>>,
+        plan: &TablePlan,
+        found: Vec<HashDiff>,
+    ) -> Result<Vec<RowDiff>, ReadError> {
+        let hashes: Vec<i64> = found.iter().map(|d| d.hash).collect();
+        let rows = rows_by_hash(conns, plan, &hashes).await?;
+        Ok(found
+            .into_iter()
+            .map(|d| {
+                let values = rows
+                    .source
+                    .iter()
+                    .chain(rows.target.iter())
+                    .find(|(x, _)| *x == d.hash)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default();
+                let columns = plan
+                    .columns
+                    .iter()
+                    .zip(values)
+                    .map(|((name, _), v)| ColumnDiff {
+                        column: name.clone(),
+                        source: if self.masked(name) {
+                            v.as_ref().map(|_| "***".into())
+                        } else {
+                            v.as_deref().map(shorten)
+                        },
+                        target: None,
+                        kind: ColumnDiffKind::Row,
+                    })
+                    .collect();
+                RowDiff {
+                    key: None,
+                    kind: match (d.counts.source, d.counts.target) {
+                        (_, 0) => RowDiffKind::Missing,
+                        (0, _) => RowDiffKind::Extra,
+                        _ => RowDiffKind::Duplicate,
+                    },
+                    columns,
+                    source_count: Some(d.counts.source),
+                    target_count: Some(d.counts.target),
+                }
+            })
+            .collect())
+    }
+}
+
+/// Ctid tables are localised as a whole; key-range tables per chunk.
+fn localise_jobs(work: &WorkSet, pending: &[JobId]) -> Vec<LocaliseJob> {
+    let mut jobs: Vec<LocaliseJob> = Vec::new();
+    for job in pending {
+        let Some(plan) = &work[job.table].plan else {
+            continue;
+        };
+        match plan.chunking {
+            Chunking::KeyRange { .. } => jobs.push(LocaliseJob {
+                table: job.table,
+                chunk: Some(job.chunk),
+            }),
+            Chunking::Ctid(_) => {
+                if !jobs.iter().any(|j| j.table == job.table) {
+                    jobs.push(LocaliseJob {
+                        table: job.table,
+                        chunk: None,
+                    });
+                }
+            }
+        }
+    }
+    jobs
+}

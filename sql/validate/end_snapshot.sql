@@ -1,0 +1,2 @@
+-- End a validator transaction: read-only, so nothing to commit and nothing kept.
+ROLLBACK
