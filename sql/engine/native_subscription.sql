@@ -11,7 +11,7 @@ SELECT s.oid::int8                          AS sub_oid,
        extract(epoch FROM now() - w.latest_end_time)::float8 AS seconds_since_confirmed,
        coalesce(st.apply_error_count, 0)::int8 AS apply_errors,
        coalesce(st.sync_error_count, 0)::int8  AS sync_errors,
-       shobj_description(s.oid, 'pg_subscription') AS marker
+       obj_description(s.oid, 'pg_subscription') AS marker
 FROM pg_subscription s
 LEFT JOIN pg_stat_subscription w ON w.subid = s.oid AND w.relid IS NULL
 LEFT JOIN pg_stat_subscription_stats st ON st.subid = s.oid

@@ -48,7 +48,10 @@ async fn trace_logging_never_writes_the_source_password() {
         .with(layer(
             EnvFilter::new("trace"),
             move || ours_w.clone(),
-            Format { json: false, time: false },
+            Format {
+                json: false,
+                time: false,
+            },
         ))
         .with(
             tracing_subscriber::fmt::layer()
@@ -62,12 +65,16 @@ async fn trace_logging_never_writes_the_source_password() {
     clear_leftovers(db).await;
     let source = sample_db(&source_cluster(), db).await;
     let target = fresh_db(&target_cluster(), db).await;
-    dmsflow::seed::create_schema(&target, Side::Target).await.unwrap();
+    dmsflow::seed::create_schema(&target, Side::Target)
+        .await
+        .unwrap();
     let role = "eng_logging_role";
     let password = format!("pw-logging-{}", std::process::id());
     exec(
         &source_cluster().with_dbname("postgres"),
-        &format!("DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN SUPERUSER PASSWORD '{password}'"),
+        &format!(
+            "DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN SUPERUSER PASSWORD '{password}'"
+        ),
     )
     .await;
     let source = source.with_user(role, &password);
@@ -93,7 +100,16 @@ async fn trace_logging_never_writes_the_source_password() {
         "control: tokio-postgres logs the statement with the password at debug"
     );
     let text = ours.text();
-    assert!(text.contains("subscription created"), "dmsflow's own records pass at trace:\n{text}");
-    assert!(!text.contains(&password), "the password is in the log:\n{text}");
-    assert!(!text.contains("executing"), "statement text is in the log:\n{text}");
+    assert!(
+        text.contains("subscription created"),
+        "dmsflow's own records pass at trace:\n{text}"
+    );
+    assert!(
+        !text.contains(&password),
+        "the password is in the log:\n{text}"
+    );
+    assert!(
+        !text.contains("executing"),
+        "statement text is in the log:\n{text}"
+    );
 }
