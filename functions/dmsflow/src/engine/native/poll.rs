@@ -5,6 +5,7 @@
 //! yet that holds rows on the target fails on duplicate keys at every retry.
 
 use super::catalog::{SubscriptionTable, SUBSCRIPTION_TABLES};
+use super::session::Session;
 use super::{table_state, NativeEngine};
 use crate::engine::progress::{
     replicating_phase, Phase, Progress, TableCounts, TableProgress, TableState,
@@ -20,26 +21,19 @@ fn copy_conflict(t: &SubscriptionTable) -> String {
 }
 
 impl NativeEngine {
-    pub(super) async fn poll_progress(
-        &self,
-        in_sync_lag_seconds: f64,
-    ) -> Result<Progress, EngineError> {
-        let target = self.open(&self.target).await?;
-        let sub =
-            self.subscription(&target)
-                .await?
-                .ok_or_else(|| EngineError::SubscriptionNotFound {
-                    subscription: self.settings.subscription.clone(),
-                    endpoint: self.target.endpoint(),
-                })?;
+    /// Per-table states; a table whose copy cannot succeed is errored.
+    async fn table_states(
+        target: &Session<'_>,
+        oid: i64,
+        errors: &mut Vec<String>,
+    ) -> Result<Vec<TableProgress>, EngineError> {
         let rows: Vec<SubscriptionTable> = target
             .rows(
                 &SUBSCRIPTION_TABLES,
-                &[&sub.oid],
+                &[&oid],
                 "reading the subscription's tables",
             )
             .await?;
-        let mut errors = Vec::new();
         let mut table_states = Vec::with_capacity(rows.len());
         for r in &rows {
             let mut state = table_state(&r.state, &format!("{}.{}", r.schema, r.table))?;
@@ -61,6 +55,23 @@ impl NativeEngine {
                 error,
             });
         }
+        Ok(table_states)
+    }
+
+    pub(super) async fn poll_progress(
+        &self,
+        in_sync_lag_seconds: f64,
+    ) -> Result<Progress, EngineError> {
+        let target = self.open(&self.target).await?;
+        let sub =
+            self.subscription(&target)
+                .await?
+                .ok_or_else(|| EngineError::SubscriptionNotFound {
+                    subscription: self.settings.subscription.clone(),
+                    endpoint: self.target.endpoint(),
+                })?;
+        let mut errors = Vec::new();
+        let table_states = Self::table_states(&target, sub.oid, &mut errors).await?;
         let tables = TableCounts::from_states(&table_states);
         let full_load_done = tables.total > 0 && tables.loaded == tables.total;
         let full_load_percent = if tables.total == 0 {
