@@ -54,6 +54,7 @@ mod start;
 mod stop;
 
 pub use error::NativeError;
+pub(crate) use session::connect_bounded;
 pub use session::Limits;
 
 const LOCK: Query = query!("engine/native_lock.sql");

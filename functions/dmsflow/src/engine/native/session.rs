@@ -42,6 +42,34 @@ fn millis(d: Duration) -> String {
     format!("{}ms", d.as_millis().max(1))
 }
 
+/// Connect (TCP, TLS and authentication within the connect timeout plus 5 s:
+/// tokio-postgres bounds only the TCP connect), then set the session's
+/// statement, lock and idle-in-transaction timeouts.
+pub(crate) async fn connect_bounded(
+    spec: &ConnectSpec,
+    app: &str,
+    limits: Limits,
+) -> Result<Client, EngineError> {
+    let bound = spec.connect_timeout + Duration::from_secs(5);
+    let client = tokio::time::timeout(bound, spec.connect(app))
+        .await
+        .map_err(|_| NativeError::ConnectTimeout {
+            endpoint: spec.endpoint(),
+            seconds: bound.as_secs(),
+        })??;
+    client
+        .query_one(
+            SESSION_LIMITS.text(),
+            &[
+                &millis(limits.statement_timeout),
+                &millis(limits.lock_timeout),
+            ],
+        )
+        .await
+        .map_err(spec.query_error("setting the session's statement and lock timeouts"))?;
+    Ok(client)
+}
+
 impl<'a> Session<'a> {
     /// Connect (TCP, TLS and authentication within the connect timeout plus
     /// 5 s: tokio-postgres bounds only the TCP connect), then set the limits.
@@ -50,26 +78,8 @@ impl<'a> Session<'a> {
         app: &str,
         limits: Limits,
     ) -> Result<Session<'a>, EngineError> {
-        let bound = spec.connect_timeout + Duration::from_secs(5);
-        let client = tokio::time::timeout(bound, spec.connect(app))
-            .await
-            .map_err(|_| NativeError::ConnectTimeout {
-                endpoint: spec.endpoint(),
-                seconds: bound.as_secs(),
-            })??;
-        let session = Session { client, spec };
-        session
-            .client
-            .query_one(
-                SESSION_LIMITS.text(),
-                &[
-                    &millis(limits.statement_timeout),
-                    &millis(limits.lock_timeout),
-                ],
-            )
-            .await
-            .map_err(spec.query_error("setting the session's statement and lock timeouts"))?;
-        Ok(session)
+        let client = connect_bounded(spec, app, limits).await?;
+        Ok(Session { client, spec })
     }
 
     fn error(&self, context: &str) -> impl FnOnce(tokio_postgres::Error) -> DbError + '_ {
