@@ -13,13 +13,7 @@ use std::time::Duration;
 pub const EXIT_ERROR: u8 = 2;
 
 pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("DMSFLOW_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .init();
+    dmsflow::logging::init_cli("DMSFLOW_LOG");
 }
 
 /// The two databases a subcommand works on, and how to reach them.

@@ -312,7 +312,9 @@ async fn stop_in_the_middle_of_the_copy_leaves_no_slot_behind() {
         assert_eq!(err.error_type(), ErrorType::TaskNotFound, "{err}");
 
         // A slot left behind by a subscription dropped without it (slot_name = NONE)
-        // is found and dropped by stop.
+        // is found and dropped by stop. Start copies only into empty tables,
+        // and the stopped copy may have filled some: empty them first.
+        exec(&target, "TRUNCATE shop.categories, shop.customers, shop.products, shop.inventory, shop.orders, shop.order_items").await;
         engine.start(&StartRequest::default()).await.unwrap();
         exec(&target, "ALTER SUBSCRIPTION sub_stop DISABLE").await;
         tokio::time::sleep(Duration::from_millis(500)).await;

@@ -10,7 +10,7 @@ use lambda_runtime::{service_fn, LambdaEvent};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    dmsflow::logging::init_lambda();
     let config = EngineConfig::from_env(&ProcessEnv)?;
     let sdk = dmsflow::aws::sdk_config().await;
     let context = EngineContext::new(

@@ -8,7 +8,7 @@ use lambda_runtime::{service_fn, LambdaEvent};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    dmsflow::logging::init_lambda();
     let config = ValidateConfig::from_env(&ProcessEnv)?;
     let sdk = dmsflow::aws::sdk_config().await;
     let service = ValidateService::new(config, SecretsManagerStore::new(&sdk));

@@ -192,6 +192,8 @@ pub enum EngineError {
     Db(#[from] DbError),
     #[error(transparent)]
     Secret(#[from] SecretError),
+    #[error(transparent)]
+    Native(#[from] native::NativeError),
 }
 
 impl Classify for EngineError {
@@ -218,6 +220,7 @@ impl Classify for EngineError {
             | EngineError::SequenceMissing { .. } => ErrorType::UnknownTable,
             EngineError::Db(e) => e.error_type(),
             EngineError::Secret(e) => e.error_type(),
+            EngineError::Native(e) => e.error_type(),
         }
     }
 }

@@ -35,8 +35,10 @@ pub async fn sync_sequences(
     target: &ConnectSpec,
     schema: &str,
 ) -> Result<SequencesResult, EngineError> {
-    let src = source.connect("dmsflow-sequences").await?;
-    let mut tgt = target.connect("dmsflow-sequences").await?;
+    // Bounded like every session of the engines: no statement waits forever.
+    let limits = super::native::Limits::default();
+    let src = super::native::connect_bounded(source, "dmsflow-sequences", limits).await?;
+    let mut tgt = super::native::connect_bounded(target, "dmsflow-sequences", limits).await?;
     // One snapshot of the source's sequences (values are not transactional,
     // but the list is).
     let rows = src
