@@ -119,12 +119,18 @@ install_python() {
 }
 how_python() { echo "${SUDO}apt-get install -y python3 python3-pip python3-venv"; }
 
+# Debian's own python3 refuses pip installs (PEP 668): a virtualenv is the way.
+venv_hint() {
+    "$PYTHON" -c 'import os, sys, sysconfig; sys.exit(0 if sys.prefix == sys.base_prefix and os.path.exists(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")) else 1)' 2>/dev/null \
+        && echo " (this python3 is externally managed: first python3 -m venv ~/.venvs/dmsflow && . ~/.venvs/dmsflow/bin/activate)"
+}
+
 # moto's server needs its [server] extras (flask); the demo's helpers use boto3.
 have_moto() {
     "$PYTHON" -c 'import moto, moto.server, flask, boto3; print("moto", moto.__version__)' 2>/dev/null
 }
 install_moto() { "$PYTHON" -m pip install -q "moto[server]==$MOTO_VERSION"; }
-how_moto() { echo "$PYTHON -m pip install 'moto[server]==$MOTO_VERSION'"; }
+how_moto() { echo "$PYTHON -m pip install 'moto[server]==$MOTO_VERSION'$(venv_hint)"; }
 
 # `cargo lambda -V` (the subcommand rejects --version).
 have_cargo_lambda() { command -v cargo-lambda >/dev/null 2>&1 && cargo-lambda lambda -V 2>/dev/null | head -1; }
@@ -139,7 +145,7 @@ install_cargo_lambda() {
     say "cargo-lambda was installed into $scripts, which is not on PATH: add it (export PATH=\"\$PATH:$scripts\")" >&2
     return 1
 }
-how_cargo_lambda() { echo "$PYTHON -m pip install 'cargo-lambda==$CARGO_LAMBDA_VERSION'"; }
+how_cargo_lambda() { echo "$PYTHON -m pip install 'cargo-lambda==$CARGO_LAMBDA_VERSION'$(venv_hint)"; }
 
 # aws-local-stepfunctions wants Node >= 22; 20 works with the repository's polyfill.
 node_major() { node -e 'console.log(process.versions.node.split(".")[0])' 2>/dev/null; }
@@ -166,7 +172,7 @@ install_node() {
 how_node() {
     local found=""
     command -v node >/dev/null 2>&1 && found=" (found $(node --version))"
-    echo "Node.js >= $NODE_MIN with npm$found: ${SUDO}apt-get install -y nodejs npm where the distribution's nodejs is >= $NODE_MIN (Debian 13), otherwise Node.js $NODE_MIN+ from its vendor"
+    echo "${SUDO}apt-get install -y nodejs npm (Node.js >= $NODE_MIN needed$found; where the distribution's nodejs is older, e.g. Debian 12's 18, take Node.js $NODE_MIN+ from the Node.js project's releases)"
 }
 
 have_rust_components() {
@@ -190,7 +196,7 @@ have_terraform() {
 }
 install_terraform() { return 1; }
 how_terraform() {
-    echo "Terraform >= 1.11 (not in Debian's packages or PyPI: HashiCorp's release), and offline a hashicorp/aws provider mirror (TF_PLUGIN_MIRROR=DIR, default /opt/tf-plugins); or skip the Terraform checks: make test SKIP_TERRAFORM=1"
+    echo "put HashiCorp's Terraform >= 1.11 release on PATH (it is not in Debian's packages or PyPI) and, offline, a hashicorp/aws provider mirror (TF_PLUGIN_MIRROR=DIR, default /opt/tf-plugins); or skip the Terraform checks: make test SKIP_TERRAFORM=1"
 }
 
 # ------------------------------------------------------------------ run
@@ -224,17 +230,22 @@ for tool in "${TOOLS[@]}"; do
         tool_line "$name" "found $what"
         continue
     fi
-    tool_line "$name" "missing: installing …"
-    if "install_$tool" && what="$("have_$tool")"; then
-        tool_line "$name" "installed $what"
-    else
-        blocker=""
-        case "$tool" in postgresql|openssl|node) blocker="$(apt_blocker)" ;; esac
-        case "$tool" in rust_components) command -v rustup >/dev/null 2>&1 || blocker="no rustup" ;; esac
-        [ "$tool" = terraform ] && blocker="cannot be installed from the package registries here"
-        tool_line "$name" "NOT INSTALLED${blocker:+ ($blocker)}; install it with: $("how_$tool")"
-        FAILED+=("$name")
+    # What stops this script installing it, known before trying.
+    blocker=""
+    case "$tool" in
+        postgresql|openssl|node) blocker="$(apt_blocker)" ;;
+        rust_components) command -v rustup >/dev/null 2>&1 || blocker="no rustup" ;;
+        terraform) blocker="not in the package registries this machine reaches" ;;
+    esac
+    if [ -z "$blocker" ]; then
+        tool_line "$name" "missing: installing …"
+        if "install_$tool" && what="$("have_$tool")"; then
+            tool_line "$name" "installed $what"
+            continue
+        fi
     fi
+    tool_line "$name" "MISSING${blocker:+ ($blocker)}; to install: $("how_$tool")"
+    FAILED+=("$name")
 done
 if [ "${#FAILED[@]}" -gt 0 ]; then
     say "missing for make $PURPOSE: ${FAILED[*]} (the commands above install them)" >&2
