@@ -12,6 +12,16 @@ CARGO ?= cargo
 SCALE ?= 1
 MODE ?= migrate
 export CARGO_TERM_COLOR ?= never
+# SKIP_TERRAFORM=1: make test without the Terraform checks (no terraform here).
+SKIP_TERRAFORM ?=
+
+# The PostgreSQL server and client tools (initdb, pg_ctl, pgbench, pg_dump, …)
+# live in their own directory, often not on PATH: the scripts and tests find
+# them there. The default is where apt-get puts them, even before it has.
+PG_BIN ?= $(or $(wildcard /usr/lib/postgresql/15/bin),$(lastword $(sort $(wildcard /usr/lib/postgresql/*/bin))),/usr/lib/postgresql/15/bin)
+ifeq ($(filter $(PG_BIN),$(subst :, ,$(PATH))),)
+export PATH := $(PATH):$(PG_BIN)
+endif
 
 include mk/*.mk
 
@@ -19,9 +29,18 @@ include mk/*.mk
 help: ## list targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-16s %s\n", $$1, $$2}'
 
+# ------------------------------------------------------------------ set-up
+# Install what is missing (PostgreSQL 15, moto, cargo-lambda, Node, …); one
+# line and done when everything is there.
+.PHONY: bootstrap-demo bootstrap-test
+bootstrap-demo: ## check/install what make demo needs
+	@scripts/bootstrap.sh demo
+bootstrap-test: ## check/install what make test needs (SKIP_TERRAFORM=1: no terraform)
+	@scripts/bootstrap.sh test $(if $(filter 1,$(SKIP_TERRAFORM)),--skip-terraform)
+
 # ---------------------------------------------------------------- local run
 .PHONY: demo
-demo: ## the whole pipeline locally, no AWS account (SCALE=1, MODE=migrate|validate, CORRUPT=1)
+demo: bootstrap-demo ## the whole pipeline locally, no AWS account (SCALE=1, MODE=migrate|validate, CORRUPT=1)
 	scripts/demo.sh --scale $(SCALE) --mode $(MODE) $(if $(filter 1,$(CORRUPT)),--corrupt)
 
 .PHONY: pg-up pg-down
@@ -38,10 +57,11 @@ contract: ## regenerate contract/dmsflow.contract.json, the README env table and
 
 # --------------------------------------------------------------------- tests
 .PHONY: test
-test: lint test-rust test-statemachine test-terraform test-demo ## everything CI runs
+# bootstrap-test comes first: make runs prerequisites left to right.
+test: bootstrap-test lint test-rust test-statemachine $(if $(filter 1,$(SKIP_TERRAFORM)),,test-terraform) test-demo ## everything CI runs (SKIP_TERRAFORM=1: all but Terraform)
 
 .PHONY: lint
-lint: fmt-check clippy lint-terraform ## cargo fmt --check, clippy -D warnings, terraform fmt/validate/checkov/env check
+lint: fmt-check clippy $(if $(filter 1,$(SKIP_TERRAFORM)),,lint-terraform) ## cargo fmt --check, clippy -D warnings, terraform fmt/validate/checkov/env check
 
 .PHONY: fmt-check
 fmt-check: ## cargo fmt --check

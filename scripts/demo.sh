@@ -32,10 +32,8 @@ say() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 # Outside the service harness: prepare tools, build, then re-enter inside it.
 if [ -z "${DMSFLOW_SOURCE_URL:-}" ]; then
-    if ! command -v cargo-lambda >/dev/null 2>&1; then
-        say "installing cargo-lambda (pip)"
-        python3 -m pip install -q "cargo-lambda==${CARGO_LAMBDA_VERSION:-1.9.2}"
-    fi
+    # PostgreSQL 15, moto, cargo-lambda, Node…: silent when all are there.
+    "$ROOT/scripts/bootstrap.sh" demo -q
     say "installing the state machine tools (npm ci)"
     make -s -C "$ROOT" statemachine-deps
     say "building the functions and the CLI"

@@ -9,6 +9,14 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
+# The PostgreSQL tools (pg_ctl below; pgbench, pg_dump for the command) are
+# often only in their own directory, not on PATH.
+for pg_bin in /usr/lib/postgresql/15/bin /usr/lib/postgresql/*/bin; do
+    [ -x "$pg_bin/pg_ctl" ] || continue
+    case ":$PATH:" in *":$pg_bin:"*) ;; *) export PATH="$PATH:$pg_bin" ;; esac
+    break
+done
+
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
