@@ -24,6 +24,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from bench_peers import dmsflow_run, dvt, fixture, hashdiff, installs, venv  # noqa: E402
+from bench_peers.outcome import Outcome  # noqa: E402
 from bench_peers.report import Row, print_report  # noqa: E402
 
 ROWS = int(os.environ.get("BENCH_VALIDATE_ROWS", "5000000"))
@@ -51,17 +52,18 @@ def install_peers():
             continue
         row = Row(label)
         try:
-            exe, seconds = venv.ensure(ROOT, name, attempts, entry)
+            exe, seconds, reused = venv.ensure(ROOT, name, attempts, entry)
         except venv.InstallError as e:
             row.install = f"not installed: {e}"
             print(f"bench-validate: {name} {row.install}", flush=True)
             peers.append((row, None))
             continue
-        row.install = "venv reused" if seconds is None else f"installed in {seconds:.0f} s"
+        took = "" if seconds is None else f" in {seconds:.0f} s"
+        row.install = f"venv reused (installed{took} earlier)" if reused else f"installed{took}"
         if name == "dvt":
             try:
                 conn = dvt.Connections(exe, SOURCE, TARGET)
-            except dvt.SetupError as e:
+            except (dvt.SetupError, OSError) as e:
                 row.install += f"; cannot be run: {e}"
                 peers.append((row, None))
                 continue
@@ -70,6 +72,14 @@ def install_peers():
             peers.append((row, lambda exe=exe, name=name:
                           hashdiff.run(exe, name, SOURCE, TARGET, TABLE, "id", fixture.COLUMNS)))
     return peers
+
+
+def run_peer(runner):
+    """One peer run; whatever goes wrong in it is that peer's crash, not the bench's."""
+    try:
+        return runner()
+    except Exception as e:  # noqa: BLE001 - one peer never fails the whole bench
+        return Outcome(0.0, 0, crash=f"the bench could not run it: {type(e).__name__}: {e}", code=-1)
 
 
 def measure_phase(phase, dms_row, peers, raw_sql, raw_times, expect_status):
@@ -86,7 +96,7 @@ def measure_phase(phase, dms_row, peers, raw_sql, raw_times, expect_status):
             line += f", raw scan {raw_times[-1]:.2f} s"
         for row, runner in peers:
             if runner is not None:
-                o = runner()
+                o = run_peer(runner)
                 row.add(phase, o)
                 line += f", {row.label.split()[0]} {o.wall:.2f} s" + (" (crashed)" if o.crash else "")
         print(line, flush=True)

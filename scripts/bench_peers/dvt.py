@@ -48,19 +48,32 @@ class Connections:
                "--primary-keys", key, "--hash", "*", "--filter-status", "fail", "-fmt", "csv"]
         r = measure.run(cmd, env=self.env)
         reported, unparsed = parse(r.stdout)
-        out = Outcome(r.wall, r.rss_kb, reported, _crash(r.stderr, r.code, r.stdout))
-        if unparsed:
-            out.note = f"{unparsed} result rows not understood"
+        out = Outcome(r.wall, r.rss_kb, reported, _crash(r.stderr, r.code), r.code)
+        notes = [f"{unparsed} result rows not understood"] if unparsed else []
+        summary = _summary_failures(r.stderr)
+        if summary is not None and summary != len(reported) + unparsed:
+            notes.append(f"its summary counts {summary} failed rows, its result lists {len(reported)}")
+        out.note = "; ".join(notes)
         return out
 
 
-def _crash(stderr, code, stdout):
+def _crash(stderr, code):
     lines = stderr.strip().splitlines()
     if any(line.startswith("Traceback") for line in lines) or code != 0:
         return f"{(lines or ['no message'])[-1].strip()[:200]} (exit {code})"
-    if not stdout.strip() and "validation_status" not in stdout:
-        return ""
     return ""
+
+
+def _summary_failures(stderr):
+    """total_rows_fail_validation_status from the JSON summary DVT logs at the end."""
+    for line in reversed(stderr.splitlines()):
+        start = line.find('{"run_id"')
+        if start >= 0:
+            try:
+                return int(json.loads(line[start:])["total_rows_fail_validation_status"])
+            except (ValueError, KeyError, TypeError):
+                return None
+    return None
 
 
 def _key(row):

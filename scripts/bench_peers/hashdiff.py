@@ -5,7 +5,8 @@ Traps handled here (see shared notes, peer-tools.md):
     sorts the results (it then prints part of the differences): a crash is read
     from stderr ('ERROR -' log lines, a Python traceback), not from the exit code;
   - both print through rich, which wraps every line (JSONL too) at the terminal
-    width, 80 columns without a tty: COLUMNS is set very wide;
+    width, 80 columns without a tty, and pads log lines to it: COLUMNS is set
+    wide enough for one row, and a cut result line is counted, not dropped;
   - only the key is compared unless every column is named with -c;
   - data-diff wants a password in the URI and sends telemetry unless --no-tracking;
     it prints its log (warnings, errors) on stdout, between the JSON lines.
@@ -18,8 +19,13 @@ from . import measure
 from .outcome import Outcome, keys_from_signs
 
 
+# Wide enough for one result row of the bench table, not more: rich pads every
+# log line to the full width.
+CONSOLE_COLUMNS = 4096
+
+
 def _uri(url):
-    # Both tools want the SQLAlchemy-style scheme.
+    # Both tools want the SQLAlchemy-style scheme (never printed: it holds the password).
     return "postgresql://" + url.split("://", 1)[1]
 
 
@@ -39,17 +45,18 @@ def command(exe, tool, source, target, table, key, columns, threads=2):
 _ERROR = re.compile(r"^\s*(\[?[0-9:]+\]?\s+)?(ERROR|CRITICAL)\b[\s:-]*")
 
 
-def _crash(stderr, code):
-    lines = stderr.splitlines()
-    for line in lines:
-        if line.startswith("Traceback"):
-            return f"{lines[-1].strip()} (exit {code})"
+def _crash(text, code):
+    """Why the run crashed ('' if it did not): an ERROR log line, else a traceback's
+    last line, else a non-zero exit. Exit codes alone say nothing (0 after a crash)."""
+    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
     for line in lines:
         m = _ERROR.search(line)
         if m:
-            return f"{line[m.end():].strip()} (exit {code})"
+            return f"{line[m.end():][:300]} (exit {code})"
+    if any(line.startswith("Traceback") for line in lines):
+        return f"{lines[-1][:300]} (exit {code})"
     if code != 0:
-        return f"exit {code}: {(lines or ['no message'])[-1].strip()}"
+        return f"{(lines or ['no message'])[-1][:300]} (exit {code})"
     return ""
 
 
@@ -62,8 +69,11 @@ def parse(stdout):
             continue
         try:
             entry = json.loads(line)
-        except ValueError:  # a log line: data-diff logs to stdout
-            logs.append(line)
+        except ValueError:
+            if line.startswith(('["-"', '["+"')):
+                unparsed += 1  # a result line cut by rich's wrapping
+            else:
+                logs.append(line)  # a log line: data-diff logs to stdout
             continue
         try:
             sign, values = entry
@@ -74,11 +84,11 @@ def parse(stdout):
 
 
 def run(exe, tool, source, target, table, key, columns):
-    env = dict(os.environ, COLUMNS="1000000")
+    env = dict(os.environ, COLUMNS=str(CONSOLE_COLUMNS))
     r = measure.run(command(exe, tool, source, target, table, key, columns), env=env)
     signed, logs, unparsed = parse(r.stdout)
     crash = _crash("\n".join([r.stderr, *logs]), r.code)
-    out = Outcome(r.wall, r.rss_kb, keys_from_signs(signed), crash)
+    out = Outcome(r.wall, r.rss_kb, keys_from_signs(signed), crash, r.code)
     if unparsed:
         out.note = f"{unparsed} output lines not understood"
     return out

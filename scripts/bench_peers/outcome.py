@@ -8,17 +8,18 @@ class Outcome:
     rss_kb: int
     reported: set = field(default_factory=set)  # {(kind, key as text)}
     crash: str = ""  # non-empty: the tool crashed (whatever its exit code), this is why
+    code: int = 0  # the tool's exit code
     note: str = ""
 
     def found(self, expected):
-        """Short verdict, e.g. '10 of 10', '5 of 10, crashed (exit 0)', '0 (identical)'."""
+        """Short verdict, e.g. '10 of 10', '5 of 10, CRASHED, exit 0', '0 differences'."""
         hits = len(self.reported & set(expected))
         wrong = len(self.reported - set(expected))
-        text = f"{hits} of {len(expected)}" if expected else f"{len(self.reported)} reported"
+        text = f"{hits} of {len(expected)}" if expected else f"{len(self.reported)} differences"
         if wrong and expected:
             text += f" +{wrong} wrong"
         if self.crash:
-            text += f", CRASHED ({self.crash.splitlines()[0][:60]})"
+            text += f", CRASHED, exit {self.code}"
         return text
 
 

@@ -22,10 +22,8 @@ class Row:
         runs = self.runs[phase]
         return median([o.wall for o in runs]) if runs else None
 
-    def usable_wall(self, phase):
-        """The median time, or None when the tool did not run or crashed in any round."""
-        runs = self.runs[phase]
-        return None if not runs or any(o.crash for o in runs) else self.wall(phase)
+    def crashed(self, phase):
+        return any(o.crash for o in self.runs[phase])
 
     def rss_mb(self, phase):
         runs = self.runs[phase]
@@ -51,8 +49,8 @@ def _cell(row, phase, expected):
 def _missed(row, expected):
     lines = []
     for o in row.runs["diffs"]:
-        missed = sorted(f"{what} ({kind} {key})" for (kind, key), what in expected.items()
-                        if (kind, key) not in o.reported)
+        missed = [f"{what} ({kind} {key})" for (kind, key), what in expected.items()
+                  if (kind, key) not in o.reported]
         wrong = sorted(f"{kind} {key}" for kind, key in o.reported - set(expected))
         text = ""
         if missed:
@@ -73,12 +71,12 @@ def _missed(row, expected):
     return lines
 
 
-def _target(name, value, limit, unit, why_missing):
+def _target(name, value, limit, unit, why_missing="", caveat=""):
     if value is None:
         print(f"  {name}: not measured ({why_missing})")
         return
     verdict = "met" if value <= limit else "missed"
-    print(f"  {name}: {value:.2f}{unit} (target <= {limit}{unit}) {verdict}")
+    print(f"  {name}: {value:.2f}{unit} (target <= {limit}{unit}) {verdict}{caveat}")
 
 
 def _ratio(a, b):
@@ -92,7 +90,8 @@ def print_report(rows, size, rounds, dms, peers, raw_times, chunk_100k, expected
     print(f"  {'tool':<28}{'identical table':<46}{len(expected)} scattered differences")
     print(f"  {'':<28}{'time      peak RSS   found':<46}time      peak RSS   found")
     for row in [dms, *peers]:
-        print(f"  {row.label:<28}{_cell(row, 'identical', expected)}{_cell(row, 'diffs', expected)}")
+        line = f"  {row.label:<28}{_cell(row, 'identical', expected)}{_cell(row, 'diffs', expected)}"
+        print(line.rstrip())
     raw = median(raw_times)
     print(f"  {'raw scan, every column':<28}{raw:6.2f} s  (both sides concurrently, no text conversion)")
     print()
@@ -106,13 +105,15 @@ def print_report(rows, size, rounds, dms, peers, raw_times, chunk_100k, expected
     print()
     print("targets (printed, not asserted):")
     for phase in PHASES:
-        peer_wall = reladiff.usable_wall(phase) if reladiff else None
-        why = "reladiff not in this run" if reladiff is None else (
-            "reladiff did not run or crashed")
-        _target(f"dmsflow / reladiff time, {phase}", _ratio(dms.wall(phase), peer_wall), 0.2, "x", why)
-    _target("dmsflow / raw all-column scan of both sides", _ratio(a, raw), 4, "x", "")
-    _target("validator peak RSS, identical table", dms.rss_mb("identical"), 16, " MB", "")
-    _target("validator peak RSS, localising the differences", dms.rss_mb("diffs"), 16, " MB", "")
+        peer_wall = reladiff.wall(phase) if reladiff else None
+        why = "reladiff not installed or not run" if reladiff else "reladiff not in this run"
+        caveat = ("  (reladiff crashed in this phase: its time is for a partial run)"
+                  if reladiff and reladiff.crashed(phase) else "")
+        _target(f"dmsflow / reladiff time, {phase}", _ratio(dms.wall(phase), peer_wall), 0.2, "x",
+                why, caveat)
+    _target("dmsflow / raw all-column scan of both sides", _ratio(a, raw), 4, "x")
+    _target("validator peak RSS, identical table", dms.rss_mb("identical"), 16, " MB")
+    _target("validator peak RSS, localising the differences", dms.rss_mb("diffs"), 16, " MB")
     print()
     print("dmsflow's own figures:")
     print(f"  (a) dmsflow validate (all checks):      {a:6.2f} s")

@@ -11,6 +11,7 @@ import sys
 import time
 
 MARKER = ".dmsflow-requirements"
+SECONDS = ".dmsflow-install-seconds"
 
 
 class InstallError(Exception):
@@ -24,13 +25,13 @@ def _pip(venv_dir, requirements, log):
     return r.returncode == 0
 
 
-def _tail(path, lines=15):
+def _tail(path, lines=8):
     with open(path, errors="replace") as f:
         return "".join(f.readlines()[-lines:])
 
 
 def ensure(root, tool, attempts, entry_point):
-    """Return (path of the tool's executable, install seconds or None when reused).
+    """Return (path of the tool's executable, install seconds, True when the venv was reused).
 
     `attempts` is a list of (label, requirements, precheck) tried in order; precheck
     is None or a function returning None (ok) or a reason the attempt cannot run
@@ -43,7 +44,7 @@ def ensure(root, tool, attempts, entry_point):
     if os.path.exists(marker) and os.path.exists(exe):
         with open(marker) as f:
             if f.read().strip() in wanted:
-                return exe, None
+                return exe, _read_seconds(venv_dir), True
     reasons = []
     t0 = time.monotonic()
     for label, reqs, precheck in attempts:
@@ -62,12 +63,23 @@ def ensure(root, tool, attempts, entry_point):
         with open(log_path, "w") as log:
             ok = _pip(venv_dir, ["--upgrade", "pip"], log) and _pip(venv_dir, reqs, log)
         if ok and os.path.exists(exe):
+            seconds = time.monotonic() - t0
+            with open(os.path.join(venv_dir, SECONDS), "w") as f:
+                f.write(f"{seconds:.1f}\n")
             with open(marker, "w") as f:
                 f.write(" ".join(reqs) + "\n")
-            return exe, time.monotonic() - t0
+            return exe, seconds, False
         reasons.append(f"{label}: pip install {' '.join(reqs)} failed; last lines of "
                        f"{os.path.relpath(log_path, root)}:\n{_tail(log_path)}")
     raise InstallError("\n".join(reasons))
+
+
+def _read_seconds(venv_dir):
+    try:
+        with open(os.path.join(venv_dir, SECONDS)) as f:
+            return float(f.read())
+    except (OSError, ValueError):
+        return None
 
 
 def have_build_deps_for_psycopg2():
