@@ -1,12 +1,18 @@
 """Run one tool as a child: wall time, peak RSS of its whole process tree, output.
 
 Peak RSS is the larger of two readings:
-  - wait4's ru_maxrss: the high-water mark of the child or of any descendant it
-    waited for (exact, but per process: it never adds processes together);
-  - the sum of VmRSS over the live process tree, sampled every 100 ms (catches
-    tools that fan out into concurrent processes; can miss a short spike).
+  - GNU time's %M (wait4's ru_maxrss): the high-water mark of the tool or of any
+    descendant it waited for (exact, but per process: never a sum of processes);
+  - the sum of VmRSS over the tool's live process tree, sampled every 100 ms
+    (catches tools that fan out into concurrent processes; can miss a spike).
+Trap: ru_maxrss read by this Python process for a child it started directly
+includes this interpreter's own RSS (~14 MB), copied in at fork and kept as the
+high-water mark across exec; /bin/true then "peaks" at 14 MB. So the tool runs
+under /usr/bin/time, whose own ~1 MB is what its child inherits. Without
+/usr/bin/time only the sampled tree is used.
 """
 import os
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -14,6 +20,7 @@ import time
 from dataclasses import dataclass
 
 SAMPLE_SECONDS = 0.1
+GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else shutil.which("time")
 
 
 @dataclass
@@ -51,8 +58,9 @@ def _rss_kb(pid):
     return 0
 
 
-def tree_rss_kb(root):
-    tree, total, todo = _children_by_parent(), 0, [root]
+def tree_rss_kb(root, skip_root=False):
+    tree, total = _children_by_parent(), 0
+    todo = list(tree.get(root, ())) if skip_root else [root]
     while todo:
         pid = todo.pop()
         total += _rss_kb(pid)
@@ -60,29 +68,36 @@ def tree_rss_kb(root):
     return total
 
 
-def run(cmd, env=None, timeout=None):
+def _time_kb(path):
+    """The last line of GNU time's -o file (it writes 'Command exited…' lines first)."""
+    try:
+        with open(path) as f:
+            lines = f.read().split()
+        return int(lines[-1])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def run(cmd, env=None):
     """Run cmd to completion; never raises on a non-zero exit (the caller judges)."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err, \
+            tempfile.NamedTemporaryFile("r", suffix=".rss") as rss_file:
+        wrapped = [GNU_TIME, "-f", "%M", "-o", rss_file.name, *cmd] if GNU_TIME else cmd
         t0 = time.monotonic()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
+        proc = subprocess.Popen(wrapped, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
         peak, done = [0], threading.Event()
 
         def sample():
             while not done.wait(SAMPLE_SECONDS):
-                peak[0] = max(peak[0], tree_rss_kb(proc.pid))
+                peak[0] = max(peak[0], tree_rss_kb(proc.pid, skip_root=bool(GNU_TIME)))
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        timer = threading.Timer(timeout, proc.kill) if timeout else None
-        if timer:
-            timer.start()
-        _, status, usage = os.wait4(proc.pid, 0)
+        code = proc.wait()
         wall = time.monotonic() - t0
         done.set()
         sampler.join()
-        if timer:
-            timer.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return Run(wall, max(usage.ru_maxrss, peak[0]), proc.returncode, out.read(), err.read())
+        rss = max(_time_kb(rss_file.name), peak[0])
+        return Run(wall, rss, code, out.read(), err.read())

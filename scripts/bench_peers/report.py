@@ -76,7 +76,7 @@ def _target(name, value, limit, unit, why_missing="", caveat=""):
         print(f"  {name}: not measured ({why_missing})")
         return
     verdict = "met" if value <= limit else "missed"
-    print(f"  {name}: {value:.2f}{unit} (target <= {limit}{unit}) {verdict}{caveat}")
+    print(f"  {name}: {value:.3g}{unit} (target <= {limit}{unit}) {verdict}{caveat}")
 
 
 def _ratio(a, b):
