@@ -87,7 +87,7 @@ bench-seed: ## seed scale 1000 vs pgbench -i on the same cluster
 	$(CARGO) build --release --bin dmsflow
 	scripts/with-services.sh scripts/bench-seed.sh
 
-bench-validate: ## dmsflow validate vs data-diff checksum vs raw scan, 5M rows (BENCH_VALIDATE_ROWS)
+bench-validate: ## dmsflow validate vs reladiff, data-diff, DVT (installed into .local/bench-venv) and a raw scan, 5M rows (BENCH_VALIDATE_ROWS)
 	$(CARGO) build --release --bin dmsflow
 	scripts/with-services.sh python3 scripts/bench-validate.py
 

@@ -1,0 +1,1 @@
+"""The real peers of `dmsflow validate` for make bench-validate: install, run, parse."""
