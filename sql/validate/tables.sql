@@ -1,4 +1,6 @@
--- Ordinary and partitioned tables of a schema ($1), with size estimates.
+-- Ordinary and partitioned tables and materialized views (their contents are
+-- compared like a table's) of a schema ($1), with size estimates. Partitions
+-- are left out: their rows are compared once, at the root.
 SELECT c.oid::int8                                   AS oid,
        c.relname::text                               AS table_name,
        c.relkind::text                               AS kind,
@@ -8,6 +10,6 @@ SELECT c.oid::int8                                   AS oid,
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = $1
-  AND c.relkind IN ('r', 'p')
+  AND c.relkind IN ('r', 'p', 'm')
   AND NOT c.relispartition
 ORDER BY c.relname;

@@ -167,15 +167,8 @@ fn print_summary(source: &str, target: &str, plan: &PlanResult, tables: &TablesR
         "dmsflow validate  {source}  ->  {target}  (schema {})",
         plan.schema
     );
-    let db_checks = [
-        ("table set", &plan.checks.table_set),
-        ("enum types", &plan.checks.enums),
-        ("replication slots", &plan.checks.replication_slots),
-    ];
-    for (name, check) in db_checks
-        .into_iter()
-        .chain(plan.checks.cdc_proof.as_ref().map(|c| ("CDC proof", c)))
-    {
+    for (name, check) in plan.checks.iter() {
+        let name = name.replace('_', " ");
         println!("  {name:<18} {:<5} {}", mark(check.status), check.message);
         for f in check.findings.iter().take(10) {
             println!(

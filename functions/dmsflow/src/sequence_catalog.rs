@@ -92,6 +92,17 @@ pub enum SequenceCatalogError {
     BadColumn(String),
 }
 
+impl crate::error::Classify for SequenceCatalogError {
+    fn error_type(&self) -> crate::error::ErrorType {
+        match self {
+            SequenceCatalogError::Query { source, .. } if crate::db::is_connection_lost(source) => {
+                crate::error::ErrorType::DatabaseUnavailable
+            }
+            _ => crate::error::ErrorType::DatabaseError,
+        }
+    }
+}
+
 /// Every sequence of `schemas`, ordered by schema and name.
 pub async fn read<C: GenericClient + Sync>(
     client: &C,

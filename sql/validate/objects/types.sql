@@ -1,12 +1,10 @@
--- Enum, composite and range types of the selected schemas ($1): enum labels
--- in order, composite attributes in order with their types, range subtype.
--- (Composite types behind tables are the tables themselves: left out.)
+-- Composite and range types of the selected schemas ($1): composite
+-- attributes in order with their types, range subtype. (Enums have a check of
+-- their own; composite types behind tables are the tables themselves.)
 SELECT n.nspname::text || '.' || t.typname::text AS identity,
        n.nspname::text                          AS schema_name,
        jsonb_build_object(
-           'kind', CASE t.typtype WHEN 'e' THEN 'enum' WHEN 'c' THEN 'composite' ELSE 'range' END,
-           'labels', coalesce((SELECT string_agg(e.enumlabel::text, ', ' ORDER BY e.enumsortorder)
-                                FROM pg_enum e WHERE e.enumtypid = t.oid), ''),
+           'kind', CASE t.typtype WHEN 'c' THEN 'composite' ELSE 'range' END,
            'attributes', coalesce((SELECT string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod),
                                                      ', ' ORDER BY a.attnum)
                                     FROM pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0
@@ -19,7 +17,7 @@ FROM pg_type t
 JOIN pg_namespace n ON n.oid = t.typnamespace
 LEFT JOIN pg_class c ON c.oid = t.typrelid
 WHERE n.nspname = ANY ($1)
-  AND (t.typtype IN ('e', 'r') OR (t.typtype = 'c' AND c.relkind = 'c'))
+  AND (t.typtype = 'r' OR (t.typtype = 'c' AND c.relkind = 'c'))
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass
                   AND d.objid = t.oid AND d.deptype = 'e')
 ORDER BY 1;

@@ -385,6 +385,14 @@ pub const VALIDATE_MASK_COLUMNS: Var<List> = Var {
         default: &["password", "secret", "token", "ssn", "card_number", "iban"],
     },
 };
+pub const VALIDATE_OBJECT_POLICY: Var<Text> = Var {
+    name: "VALIDATE_OBJECT_POLICY",
+    functions: &[ValidateTables],
+    required_by: NONE,
+    computed_default: None,
+    description: "Per object kind, what a difference does: `kind=fail|warn|ignore,…` (kinds: views, materialized_views, functions, triggers, domains, types, extensions, row_security, partitions, privileges, owners). Default: owners warn, every other kind fails.",
+    value: Text { default: None },
+};
 pub const VALIDATE_STATEMENT_TIMEOUT_SECONDS: Var<Integer> = Var {
     name: "VALIDATE_STATEMENT_TIMEOUT_SECONDS",
     functions: &[ValidateTables],
@@ -466,6 +474,7 @@ pub const ENV_VARS: &[EnvVar] = &[
     VALIDATE_SETTLE_SECONDS.entry(),
     VALIDATE_MAX_DIFFS.entry(),
     VALIDATE_MASK_COLUMNS.entry(),
+    VALIDATE_OBJECT_POLICY.entry(),
     VALIDATE_STATEMENT_TIMEOUT_SECONDS.entry(),
     REPORT_BUCKET.entry(),
     REPORT_PREFIX.entry(),

@@ -399,8 +399,21 @@ pub struct TablesResult {
 pub struct PlanChecks {
     pub table_set: Check,
     pub enums: Check,
+    /// Every sequence of the schema: definitions, and the value of those no
+    /// column draws from (a column's sequence is judged with its table).
+    #[serde(default = "not_compared")]
+    pub sequences: Check,
+    /// Views, materialized views, functions, triggers, domains, types,
+    /// extensions, row-level security, partitions, privileges, owners: one
+    /// check per kind, by kind name.
+    #[serde(default)]
+    pub objects: std::collections::BTreeMap<String, Check>,
     pub replication_slots: Check,
     pub cdc_proof: Option<Check>,
+}
+
+fn not_compared() -> Check {
+    Check::skipped("not compared")
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -422,16 +435,23 @@ pub struct PlanResult {
 }
 
 impl PlanChecks {
+    /// Every database-level check by name, in the order a person reads them.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Check)> {
+        [
+            ("table_set", &self.table_set),
+            ("enums", &self.enums),
+            ("sequences", &self.sequences),
+        ]
+        .into_iter()
+        .chain(self.objects.iter().map(|(k, c)| (k.as_str(), c)))
+        .chain([("replication_slots", &self.replication_slots)])
+        .chain(self.cdc_proof.iter().map(|c| ("cdc_proof", c)))
+    }
+
     pub fn status(&self) -> Status {
-        let mut s = self
-            .table_set
-            .table_status()
-            .worst(self.enums.table_status());
-        s = s.worst(self.replication_slots.table_status());
-        if let Some(c) = &self.cdc_proof {
-            s = s.worst(c.table_status());
-        }
-        s
+        self.iter()
+            .map(|(_, c)| c.table_status())
+            .fold(Status::Identical, Status::worst)
     }
 }
 

@@ -182,6 +182,13 @@ pub enum EngineError {
     NoReplicaIdentity { tables: String },
     #[error("sequence {sequence} does not exist on the target {endpoint}")]
     SequenceMissing { sequence: String, endpoint: String },
+    #[error("reading the sequences on the {side} {endpoint}")]
+    SequenceCatalog {
+        side: &'static str,
+        endpoint: String,
+        #[source]
+        source: crate::sequence_catalog::SequenceCatalogError,
+    },
     #[error("replication slot {slot} on the source {endpoint} {problem}")]
     Slot {
         slot: String,
@@ -218,6 +225,7 @@ impl Classify for EngineError {
             | EngineError::TablesMissing { .. }
             | EngineError::NoTables { .. }
             | EngineError::SequenceMissing { .. } => ErrorType::UnknownTable,
+            EngineError::SequenceCatalog { source, .. } => source.error_type(),
             EngineError::Db(e) => e.error_type(),
             EngineError::Secret(e) => e.error_type(),
             EngineError::Native(e) => e.error_type(),

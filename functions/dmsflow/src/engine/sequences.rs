@@ -1,91 +1,87 @@
 //! `sync-sequences`: neither DMS nor logical replication moves sequences, so
-//! at cut-over (and before validating) each target sequence is set to the
-//! source's exact state (`last_value`, `is_called`). Plain SQL on both
-//! databases, whatever the engine.
+//! at cut-over (and before validating) each target sequence is set from the
+//! source — every sequence of the schema, owned by a column or used only
+//! through `DEFAULT nextval(...)`, exactly the set the validator checks — and
+//! never left below the largest value already in a column that draws from it
+//! on the target. Plain SQL on both databases, whatever the engine; the target
+//! changes in one transaction (all or nothing).
 
 use super::EngineError;
 pub use crate::contract::engine::{SequenceSync, SequencesResult};
-use crate::db::{quote_ident, ConnectSpec};
+use crate::db::ConnectSpec;
+use crate::sequence_catalog::{self, SequenceRow};
+use std::collections::BTreeMap;
+use tokio_postgres::GenericClient;
 
-const SEQUENCES_SQL: &str = include_str!("../../../../sql/engine/sequences.sql");
-
-async fn read_state(
-    client: &impl tokio_postgres::GenericClient,
+/// The exact state of one sequence (`last_value`, `is_called`), read from
+/// the sequence itself (pg_sequences hides `last_value` until first use).
+async fn read_state<C: GenericClient + Sync>(
+    client: &C,
     spec: &ConnectSpec,
-    schema: &str,
-    name: &str,
+    seq: &SequenceRow,
 ) -> Result<(i64, bool), EngineError> {
-    let sql = format!(
-        "SELECT last_value, is_called FROM {}.{}",
-        quote_ident(schema),
-        quote_ident(name)
-    );
+    let sql = format!("SELECT last_value, is_called FROM {}", seq.quoted());
     let row = client
         .query_one(&sql, &[])
         .await
-        .map_err(spec.query_error(format!("reading sequence {schema}.{name}")))?;
-    Ok((row.get(0), row.get(1)))
+        .map_err(spec.query_error(format!("reading sequence {}", seq.qualified())))?;
+    let read = || spec.query_error(format!("reading sequence {}", seq.qualified()));
+    Ok((
+        row.try_get(0).map_err(read())?,
+        row.try_get(1).map_err(read())?,
+    ))
 }
 
-/// Set every owned/identity sequence of `schema` on the target to the source's
-/// state, in one target transaction. A sequence the target lacks is an
-/// `UnknownTable` error (nothing is changed then).
+fn catalog_error<'a>(
+    side: &'static str,
+    spec: &'a ConnectSpec,
+) -> impl Fn(sequence_catalog::SequenceCatalogError) -> EngineError + 'a {
+    move |source| EngineError::SequenceCatalog {
+        side,
+        endpoint: spec.endpoint(),
+        source,
+    }
+}
+
+/// Set every sequence of `schema` on the target from the source, in one
+/// target transaction. A sequence the target lacks is an `UnknownTable`
+/// error (nothing is changed then).
 pub async fn sync_sequences(
     source: &ConnectSpec,
     target: &ConnectSpec,
     schema: &str,
 ) -> Result<SequencesResult, EngineError> {
-    // Bounded like every session of the engines: no statement waits forever.
+    let schemas = vec![schema.to_owned()];
+    // Bounded like every engine session (connect, statements, locks).
     let limits = super::native::Limits::default();
     let src = super::native::connect_bounded(source, "dmsflow-sequences", limits).await?;
     let mut tgt = super::native::connect_bounded(target, "dmsflow-sequences", limits).await?;
-    // One snapshot of the source's sequences (values are not transactional,
-    // but the list is).
-    let rows = src
-        .query(SEQUENCES_SQL, &[&schema])
+    let wanted = sequence_catalog::read(&src, &schemas)
         .await
-        .map_err(source.query_error("listing sequences"))?;
-    let mut wanted = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let seq_schema: String = row.get(0);
-        let name: String = row.get(1);
-        let (last, called) = read_state(&src, source, &seq_schema, &name).await?;
-        wanted.push((seq_schema, name, last, called));
+        .map_err(catalog_error("source", source))?;
+    let mut states = Vec::with_capacity(wanted.len());
+    for seq in &wanted {
+        states.push(read_state(&src, source, seq).await?);
     }
     let tx = tgt
         .transaction()
         .await
         .map_err(target.query_error("starting the sequence transaction"))?;
+    let present: BTreeMap<String, SequenceRow> = sequence_catalog::read(&tx, &schemas)
+        .await
+        .map_err(catalog_error("target", target))?
+        .into_iter()
+        .map(|s| (s.qualified(), s))
+        .collect();
     let mut out = Vec::with_capacity(wanted.len());
-    for (seq_schema, name, last, called) in wanted {
-        let qualified = format!("{}.{}", quote_ident(&seq_schema), quote_ident(&name));
-        let exists: bool = tx
-            .query_one("SELECT to_regclass($1) IS NOT NULL", &[&qualified])
-            .await
-            .map_err(target.query_error("looking up a sequence"))?
-            .get(0);
-        if !exists {
+    for (seq, (last, called)) in wanted.iter().zip(states) {
+        let Some(on_target) = present.get(&seq.qualified()) else {
             return Err(EngineError::SequenceMissing {
-                sequence: format!("{seq_schema}.{name}"),
+                sequence: seq.qualified(),
                 endpoint: target.endpoint(),
             });
-        }
-        let (before, _) = read_state(&tx, target, &seq_schema, &name).await?;
-        let after: i64 = tx
-            .query_one(
-                "SELECT setval($1::text::regclass, $2, $3)",
-                &[&qualified, &last, &called],
-            )
-            .await
-            .map_err(target.query_error(format!("setting sequence {seq_schema}.{name}")))?
-            .get(0);
-        tracing::info!(sequence = %format!("{seq_schema}.{name}"), source = last, before, after, "sequence synced");
-        out.push(SequenceSync {
-            sequence: format!("{seq_schema}.{name}"),
-            source_last_value: last,
-            target_before: before,
-            target_after: after,
-        });
+        };
+        out.push(sync_one(&tx, target, on_target, last, called).await?);
     }
     tx.commit()
         .await
@@ -93,5 +89,42 @@ pub async fn sync_sequences(
     Ok(SequencesResult {
         action: "sync-sequences".into(),
         sequences: out,
+    })
+}
+
+/// Set one target sequence: the source's state, or the largest value already
+/// in a target column that draws from it when that is higher.
+async fn sync_one<C: GenericClient + Sync>(
+    tx: &C,
+    target: &ConnectSpec,
+    seq: &SequenceRow,
+    source_last: i64,
+    source_called: bool,
+) -> Result<SequenceSync, EngineError> {
+    let (before, _) = read_state(tx, target, seq).await?;
+    let maxima = sequence_catalog::column_maxima(tx, &seq.used_by)
+        .await
+        .map_err(catalog_error("target", target))?;
+    let used = source_called.then_some(source_last);
+    let (value, called) = match sequence_catalog::required_value(used, maxima.into_values()) {
+        Some(v) => (v, true),
+        // Never used on the source and nothing in its columns: as the source.
+        None => (source_last, false),
+    };
+    let after: i64 = tx
+        .query_one(
+            "SELECT setval($1::text::regclass, $2, $3)",
+            &[&seq.quoted(), &value, &called],
+        )
+        .await
+        .map_err(target.query_error(format!("setting sequence {}", seq.qualified())))?
+        .try_get(0)
+        .map_err(target.query_error(format!("setting sequence {}", seq.qualified())))?;
+    tracing::info!(sequence = %seq.qualified(), source = source_last, before, after, "sequence synced");
+    Ok(SequenceSync {
+        sequence: seq.qualified(),
+        source_last_value: source_last,
+        target_before: before,
+        target_after: after,
     })
 }

@@ -39,6 +39,7 @@ impl ValidateConfig {
             ),
             sequence_policy: defaults.sequence_policy,
             max_rows_per_item: defaults.max_rows_per_item,
+            object_policy: e.parsed(vars::VALIDATE_OBJECT_POLICY.name, defaults.object_policy)?,
         };
         Ok(ValidateConfig {
             source: DbSideConfig::from_env(env, Side::Source)?,

@@ -115,13 +115,10 @@ pub fn render(r: &Report) -> String {
     }
     if let Some(db) = &r.database_checks {
         let _ = writeln!(out, "## Database checks\n");
-        check_line(&mut out, "table set", &db.table_set);
-        check_line(&mut out, "enum types", &db.enums);
-        check_line(
-            &mut out,
-            "replication slots (source)",
-            &db.replication_slots,
-        );
+        // Every database-level check, object kinds included, by name.
+        for (name, check) in db.iter() {
+            check_line(&mut out, &name.replace('_', " "), check);
+        }
         let _ = writeln!(out);
     }
     if let Some(m) = &r.migration {

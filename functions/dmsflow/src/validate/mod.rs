@@ -62,6 +62,8 @@ pub struct ValidateOptions {
     pub sequence_policy: SequencePolicy,
     /// `plan` splits tables larger than this into chunk work items.
     pub max_rows_per_item: u64,
+    /// Per object kind: fail, warn or ignore a difference.
+    pub object_policy: objects::policy::ObjectPolicy,
 }
 
 impl Default for ValidateOptions {
@@ -87,6 +89,7 @@ impl Default for ValidateOptions {
             ),
             sequence_policy: SequencePolicy::Fail,
             max_rows_per_item: 20_000_000,
+            object_policy: objects::policy::ObjectPolicy::default(),
         }
     }
 }

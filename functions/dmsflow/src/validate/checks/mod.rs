@@ -10,6 +10,7 @@
 //! new kind of check is one new file plus one line in
 //! [`DATABASE_CHECKS`] or [`TABLE_CHECKS`] (and its field in the model).
 
+pub mod all_sequences;
 pub mod cdc_proof;
 pub mod columns;
 pub mod constraints;
@@ -17,6 +18,7 @@ pub mod data;
 pub mod enums;
 pub mod indexes;
 pub mod lob_lengths;
+pub mod objects;
 pub mod replication_slots;
 pub mod sequences;
 pub mod table_set;
@@ -59,6 +61,7 @@ pub struct DatabaseCheck {
 pub const DATABASE_CHECKS: &[DatabaseCheck] = &[
     table_set::TABLE_SET,
     enums::ENUMS,
+    all_sequences::ALL_SEQUENCES,
     replication_slots::REPLICATION_SLOTS,
     cdc_proof::CDC_PROOF,
 ];
@@ -68,6 +71,8 @@ fn not_run() -> PlanChecks {
     PlanChecks {
         table_set: Check::skipped("not run"),
         enums: Check::skipped("not run"),
+        sequences: Check::skipped("not run"),
+        objects: Default::default(),
         replication_slots: Check::skipped("not run"),
         cdc_proof: None,
     }
@@ -81,6 +86,7 @@ pub async fn run_database_checks(cx: &DatabaseContext<'_>) -> PlanChecks {
             (check.store)(&mut checks, verdict);
         }
     }
+    checks.objects = objects::run_object_checks(cx).await;
     checks
 }
 

@@ -15,6 +15,13 @@ pub enum PolicyError {
     UnknownValue { kind: String, value: String },
 }
 
+impl std::str::FromStr for ObjectPolicy {
+    type Err = PolicyError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        ObjectPolicy::parse(text)
+    }
+}
+
 /// The policy of every kind after overrides.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ObjectPolicy {
