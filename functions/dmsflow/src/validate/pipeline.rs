@@ -301,6 +301,44 @@ impl Validator {
     }
 }
 
+/// Refuse requests that cannot be compared before connecting: none at all
+/// (nothing would be compared, and an empty result must not read as
+/// identical), or a chunk that is forged or malformed (an empty key range, an
+/// index outside its count), which would compare no rows and pass.
+pub(super) fn check_requests(schema: &str, requests: &[TableRequest]) -> Result<(), ValidateError> {
+    if requests.is_empty() {
+        return Err(ValidateError::NothingToCompare {
+            schema: schema.to_owned(),
+            what: "no table was requested",
+        });
+    }
+    for request in requests {
+        let Some(chunk) = &request.chunk else {
+            continue;
+        };
+        let bad = |reason: String| ValidateError::BadChunk {
+            table: request.table.clone(),
+            index: chunk.index,
+            reason,
+        };
+        if chunk.count == 0 || chunk.index >= chunk.count {
+            return Err(bad(format!(
+                "index {} is outside its count {}",
+                chunk.index, chunk.count
+            )));
+        }
+        if let (Some(lower), Some(upper)) = (chunk.lower, chunk.upper) {
+            if lower >= upper {
+                return Err(bad(format!(
+                    "its key range [{lower}, {upper}) of {} is empty (lower must be below upper)",
+                    chunk.key_column
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Block ranges per side, as many on both so chunk jobs pair up (a side with
 /// fewer blocks gets empty ranges past its end).
 fn paired_block_ranges(blocks: Sides<i64>, n: usize) -> Sides<Vec<(i64, Option<i64>)>> {

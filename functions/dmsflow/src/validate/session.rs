@@ -180,3 +180,44 @@ pub async fn open_both(
 pub async fn end_both(sessions: &mut Sides<SideSessions>) {
     sessions.both_mut(|_, s| s.end()).await;
 }
+
+const DATABASE_IDENTITY: Query = query!("validate/database_identity.sql");
+
+/// Which database a session is in (cluster and database).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct DatabaseIdentity {
+    system_identifier: String,
+    database_oid: i64,
+}
+
+impl FromRow for DatabaseIdentity {
+    fn from_row(row: &tokio_postgres::Row, query: &'static str) -> Result<Self, RowError> {
+        Ok(DatabaseIdentity {
+            system_identifier: sql::get(row, query, "system_identifier")?,
+            database_oid: sql::get(row, query, "database_oid")?,
+        })
+    }
+}
+
+/// Refuse to compare a database with itself (same cluster and same database
+/// oid): every check would pass whatever the data. Two databases of one
+/// cluster are different databases and stay allowed.
+pub async fn refuse_same_database(
+    sessions: &Sides<SideSessions>,
+) -> Result<(), super::ValidateError> {
+    let identities = sessions
+        .try_both(|_, s| async move {
+            let row = s
+                .query_one(DATABASE_IDENTITY.text(), &[], "reading the database identity")
+                .await?;
+            Ok::<_, ReadError>(DatabaseIdentity::from_row(&row, DATABASE_IDENTITY.name)?)
+        })
+        .await?;
+    if identities.source == identities.target {
+        return Err(super::ValidateError::SameDatabase {
+            system_identifier: identities.source.system_identifier,
+            database_oid: identities.source.database_oid,
+        });
+    }
+    Ok(())
+}
