@@ -9,6 +9,7 @@ use super::data::{block_ranges, key_ranges, Chunking, TablePlan};
 use super::model::{
     Check, CheckStatus, Differences, Finding, Status, TableChecks, TableResult, TablesResult,
 };
+use super::hashing::{first_user_code, user_code};
 use super::pool::on_pairs;
 use super::session::SideSessions;
 use super::sides::{Side, Sides};
@@ -29,12 +30,24 @@ impl Validator {
         let catalogs = self.catalogs(sessions).await?;
         let names: Vec<String> = requests.iter().map(|r| r.table.clone()).collect();
         self.resolve(&names, &catalogs)?;
+        let user_code = user_code(sessions.as_ref(), &self.options.schema).await?;
 
-        // 1. Per table: a plan, or a result already (missing table, no access).
+        // 1. Per table: a plan, or a result already (missing table, no access,
+        // a column that only user code could compare).
         let mut work = WorkSet::default();
         for request in requests {
-            work.0
-                .push(self.start_table(sessions, &catalogs, request).await);
+            let mut w = self.start_table(sessions, &catalogs, request).await;
+            let found = w
+                .plan
+                .as_ref()
+                .and_then(|p| first_user_code(&user_code, &p.name, &p.columns));
+            if let Some((side, code)) = found {
+                w.fail(TableError::UserCode {
+                    side,
+                    code: code.clone(),
+                });
+            }
+            work.0.push(w);
         }
 
         // 2. Checksums of every chunk, both sides at once.

@@ -47,9 +47,13 @@ pub async fn open_session(
     statement_timeout: Duration,
 ) -> Result<tokio_postgres::Client, DbError> {
     let client = spec.connect(application_name).await?;
+    // A lock held by someone else is waited for at most this long (never
+    // longer than a statement may run), then that table is `error`.
+    let lock_timeout = statement_timeout.min(Duration::from_secs(30));
     let timeouts = format!(
-        "SET statement_timeout = {}; SET lock_timeout = '30s'; SET idle_in_transaction_session_timeout = 0;",
-        statement_timeout.as_millis().max(1)
+        "SET statement_timeout = {}; SET lock_timeout = {}; SET idle_in_transaction_session_timeout = 0;",
+        statement_timeout.as_millis().max(1),
+        lock_timeout.as_millis().max(1)
     );
     client
         .batch_execute(&format!("{}\n{timeouts}", SESSION.text()))
@@ -162,6 +166,44 @@ impl SideSessions {
             .query(sql, params)
             .await
             .map_err(self.spec.query_error(context))
+    }
+}
+
+const SAVEPOINT: &str = "SAVEPOINT dmsflow_step";
+const RELEASE: &str = "RELEASE SAVEPOINT dmsflow_step";
+const ROLLBACK_TO: &str = "ROLLBACK TO SAVEPOINT dmsflow_step";
+
+/// Run `step` on `client` inside a savepoint. A statement that fails (a lock
+/// or statement timeout on one table) aborts only the savepoint: rolled back,
+/// the connection's transaction — and its snapshot, which belongs to the
+/// transaction — serves the next table, which passes or fails on its own.
+pub async fn in_savepoint<T, E, Fut>(
+    client: &tokio_postgres::Client,
+    spec: &ConnectSpec,
+    step: Fut,
+) -> Result<T, E>
+where
+    E: From<DbError>,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    client
+        .batch_execute(SAVEPOINT)
+        .await
+        .map_err(spec.query_error("setting a savepoint"))?;
+    match step.await {
+        Ok(value) => {
+            client
+                .batch_execute(RELEASE)
+                .await
+                .map_err(spec.query_error("releasing a savepoint"))?;
+            Ok(value)
+        }
+        Err(e) => {
+            // If this fails too the connection is gone; the step's error is
+            // the one that names the cause.
+            let _ = client.batch_execute(ROLLBACK_TO).await;
+            Err(e)
+        }
     }
 }
 
