@@ -47,9 +47,10 @@ pub async fn open_session(
     statement_timeout: Duration,
 ) -> Result<tokio_postgres::Client, DbError> {
     let client = spec.connect(application_name).await?;
-    // A lock held by someone else is waited for at most this long (never
-    // longer than a statement may run), then that table is `error`.
-    let lock_timeout = statement_timeout.min(Duration::from_secs(30));
+    // A lock held by someone else is waited for at most this long (half a
+    // statement's time, so the error names the lock), then that table is
+    // `error`.
+    let lock_timeout = (statement_timeout / 2).min(Duration::from_secs(30));
     let timeouts = format!(
         "SET statement_timeout = {}; SET lock_timeout = {}; SET idle_in_transaction_session_timeout = 0;",
         statement_timeout.as_millis().max(1),
