@@ -9,7 +9,7 @@ mod common;
 use common::*;
 use dmsflow::error::{Classify, ErrorType};
 use dmsflow::validate::model::{CheckStatus, ChunkSpec, Status, TablesResult};
-use dmsflow::validate::{TableRequest, ValidateOptions, ValidateError, Validator};
+use dmsflow::validate::{TableRequest, ValidateError, ValidateOptions, Validator};
 use std::time::Duration;
 
 fn options() -> ValidateOptions {
@@ -122,7 +122,10 @@ async fn a_forged_chunk_is_rejected_naming_it() {
     let err = v.validate(&[forged(None, None, 3, 3)]).await.unwrap_err();
     assert_eq!(err.error_type(), ErrorType::InvalidEvent, "{err}");
     // A real chunk still works.
-    let r = v.validate(&[forged(Some(1), Some(100), 0, 2)]).await.unwrap();
+    let r = v
+        .validate(&[forged(Some(1), Some(100), 0, 2)])
+        .await
+        .unwrap();
     assert_eq!(r.status, Status::Identical, "{r:#?}");
     assert_eq!(r.tables[0].source_rows, Some(99));
 }
@@ -152,7 +155,10 @@ async fn a_user_defined_cast_is_never_invoked() {
         .query_one("SELECT pair::text FROM shop.categories LIMIT 1", &[])
         .await
         .unwrap_err();
-    assert!(format!("{ran:?}").contains("user-defined cast ran"), "{ran:?}");
+    assert!(
+        format!("{ran:?}").contains("user-defined cast ran"),
+        "{ran:?}"
+    );
 
     let (_, result) = Validator::new(s.clone(), t.clone(), options())
         .run(None, None)
@@ -227,7 +233,11 @@ async fn a_locked_table_fails_alone_and_the_others_are_compared() {
         "orders",
         "order_items",
     ] {
-        assert_eq!(status_of(&result, other), Status::Identical, "{other}: {result:#?}");
+        assert_eq!(
+            status_of(&result, other),
+            Status::Identical,
+            "{other}: {result:#?}"
+        );
     }
     assert_eq!(locked.checks.checksum.status, CheckStatus::Error);
 }

@@ -179,7 +179,11 @@ pub async fn user_code(
     sessions
         .try_both(|_, s| async move {
             let rows = s
-                .query(USER_CODE.text(), &[&schema], "finding columns that need user code")
+                .query(
+                    USER_CODE.text(),
+                    &[&schema],
+                    "finding columns that need user code",
+                )
                 .await?;
             rows.iter()
                 .map(|r| UserCode::from_row(r, USER_CODE.name))

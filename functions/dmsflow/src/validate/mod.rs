@@ -131,7 +131,10 @@ pub enum ValidateError {
         reason: String,
     },
     #[error("source and target are the same database (system identifier {system_identifier}, database oid {database_oid}): comparing a database with itself proves nothing")]
-    SameDatabase { system_identifier: String, database_oid: i64 },
+    SameDatabase {
+        system_identifier: String,
+        database_oid: i64,
+    },
     #[error("nothing was compared: {what} in schema {schema}")]
     NothingToCompare { schema: String, what: &'static str },
     #[error(transparent)]

@@ -6,10 +6,10 @@ use super::catalog::{Catalog, TableInfo};
 use super::checks::{run_table_checks, DataOutcome, TableContext};
 use super::data::fetch::{checksum_both, key_bounds};
 use super::data::{block_ranges, key_ranges, Chunking, TablePlan};
+use super::hashing::{first_user_code, user_code};
 use super::model::{
     Check, CheckStatus, Differences, Finding, Status, TableChecks, TableResult, TablesResult,
 };
-use super::hashing::{first_user_code, user_code};
 use super::pool::on_pairs;
 use super::session::SideSessions;
 use super::sides::{Side, Sides};

@@ -251,7 +251,11 @@ pub async fn refuse_same_database(
     let identities = sessions
         .try_both(|_, s| async move {
             let row = s
-                .query_one(DATABASE_IDENTITY.text(), &[], "reading the database identity")
+                .query_one(
+                    DATABASE_IDENTITY.text(),
+                    &[],
+                    "reading the database identity",
+                )
                 .await?;
             Ok::<_, ReadError>(DatabaseIdentity::from_row(&row, DATABASE_IDENTITY.name)?)
         })
