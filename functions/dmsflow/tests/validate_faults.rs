@@ -241,3 +241,38 @@ async fn a_locked_table_fails_alone_and_the_others_are_compared() {
     }
     assert_eq!(locked.checks.checksum.status, CheckStatus::Error);
 }
+
+/// A base type whose output function a user wrote (here an internal function
+/// under a user's name), used inside a composite column.
+const USER_OUTPUT: &str = "
+    CREATE TYPE shop.myint;
+    CREATE FUNCTION shop.myint_in(cstring) RETURNS shop.myint LANGUAGE internal IMMUTABLE STRICT AS 'int4in';
+    CREATE FUNCTION shop.myint_out(shop.myint) RETURNS cstring LANGUAGE internal IMMUTABLE STRICT AS 'int4out';
+    CREATE TYPE shop.myint (INPUT = shop.myint_in, OUTPUT = shop.myint_out,
+                            INTERNALLENGTH = 4, PASSEDBYVALUE, ALIGNMENT = int4);
+    CREATE TYPE shop.wrapped AS (v shop.myint);
+    ALTER TABLE shop.inventory ADD COLUMN wrapped shop.wrapped;";
+
+#[tokio::test]
+async fn a_column_that_needs_user_code_is_an_error_naming_it() {
+    let (s, t) = identical_pair("vf_userout").await;
+    exec(&s, USER_OUTPUT).await;
+    exec(&t, USER_OUTPUT).await;
+    let (_, result) = Validator::new(s, t, options())
+        .run(None, None)
+        .await
+        .unwrap();
+    let r = result
+        .tables
+        .iter()
+        .find(|t| t.table == "inventory")
+        .unwrap();
+    assert_eq!(r.status, Status::Error, "{r:#?}");
+    let cause = r.error.as_deref().unwrap();
+    assert!(
+        cause.contains("column wrapped") && cause.contains("shop.myint_out"),
+        "{cause}"
+    );
+    assert_eq!(r.checks.checksum.status, CheckStatus::Error);
+    assert_eq!(status_of(&result, "orders"), Status::Identical);
+}
