@@ -10,7 +10,16 @@ SELECT c.relname::text                                   AS table_name,
        coalesce(bt.typtype, t.typtype)::text             AS type_kind,
        (coalesce(bt.typcategory, t.typcategory) = 'A')   AS is_array,
        a.attnotnull                                      AS not_null,
-       pg_get_expr(d.adbin, d.adrelid, true)             AS default_expr,
+       -- pg_get_expr locks the table: one held ACCESS EXCLUSIVE by another
+       -- session is not waited for here (its data reads fail on their own).
+       CASE WHEN EXISTS (SELECT 1 FROM pg_locks l
+                         WHERE l.locktype = 'relation' AND l.relation = c.oid
+                           AND l.mode = 'AccessExclusiveLock'
+                           AND l.database = (SELECT oid FROM pg_database
+                                             WHERE datname = current_database()))
+            THEN CASE WHEN d.adbin IS NOT NULL THEN '(not read: the table is locked)' END
+            ELSE pg_get_expr(d.adbin, d.adrelid, true)
+       END                                               AS default_expr,
        a.attidentity::text                               AS identity,
        a.attgenerated::text                              AS generated,
        coll.collname::text                               AS collation,

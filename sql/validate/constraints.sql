@@ -3,7 +3,16 @@
 SELECT c.relname::text                                 AS table_name,
        con.conname::text                               AS name,
        con.contype::text                               AS kind,
-       pg_get_constraintdef(con.oid, true)             AS definition,
+       -- Deparsing locks the table: a table another session holds ACCESS
+       -- EXCLUSIVE is not waited for (its data reads fail on their own).
+       CASE WHEN EXISTS (SELECT 1 FROM pg_locks l
+                         WHERE l.locktype = 'relation' AND l.relation = c.oid
+                           AND l.mode = 'AccessExclusiveLock'
+                           AND l.database = (SELECT oid FROM pg_database
+                                             WHERE datname = current_database()))
+            THEN '(not read: the table is locked)'
+            ELSE pg_get_constraintdef(con.oid, true)
+       END                                             AS definition,
        con.convalidated                                AS validated,
        coalesce((SELECT array_agg(a.attname::text ORDER BY k.ord)
                  FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)

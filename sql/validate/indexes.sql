@@ -2,8 +2,16 @@
 -- schema name stripped so source and target compare even if schemas differ.
 SELECT c.relname::text                                          AS table_name,
        i.relname::text                                          AS name,
-       replace(pg_get_indexdef(x.indexrelid),
-               ' ON ' || quote_ident(n.nspname) || '.', ' ON ')  AS definition,
+       -- Deparsing locks the table: see constraints.sql.
+       CASE WHEN EXISTS (SELECT 1 FROM pg_locks l
+                         WHERE l.locktype = 'relation' AND l.relation = c.oid
+                           AND l.mode = 'AccessExclusiveLock'
+                           AND l.database = (SELECT oid FROM pg_database
+                                             WHERE datname = current_database()))
+            THEN '(not read: the table is locked)'
+            ELSE replace(pg_get_indexdef(x.indexrelid),
+                         ' ON ' || quote_ident(n.nspname) || '.', ' ON ')
+       END                                                      AS definition,
        x.indisprimary                                           AS is_primary,
        x.indisunique                                            AS is_unique,
        x.indisvalid                                             AS is_valid

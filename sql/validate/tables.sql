@@ -5,7 +5,17 @@ SELECT c.oid::int8                                   AS oid,
        c.relname::text                               AS table_name,
        c.relkind::text                               AS kind,
        greatest(c.reltuples, 0)::float8              AS row_estimate,
-       (pg_relation_size(c.oid) / current_setting('block_size')::int8) AS blocks,
+       -- pg_relation_size locks the table: one held ACCESS EXCLUSIVE by
+       -- another session would stop the whole catalog read, so such a table
+       -- takes the planner's page count (its own reads then fail alone).
+       CASE WHEN EXISTS (SELECT 1 FROM pg_locks l
+                         WHERE l.locktype = 'relation' AND l.relation = c.oid
+                           AND l.database = (SELECT oid FROM pg_database
+                                             WHERE datname = current_database())
+                           AND l.mode = 'AccessExclusiveLock')
+            THEN c.relpages::int8
+            ELSE pg_relation_size(c.oid) / current_setting('block_size')::int8
+       END                                           AS blocks,
        has_table_privilege(c.oid, 'SELECT')          AS can_select
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -1,15 +1,16 @@
 //! The row fingerprint, computed inside PostgreSQL.
 //!
-//! `hashint8extended(hash_record_extended(ROW(c1, c2::text, …), 0), 0)`:
+//! `hashint8extended(hash_record_extended(ROW(c1, render(c2), …), 0), 0)`:
 //!
 //! - Columns whose native hash is exact and the same in every database (ints,
 //!   bool, date, time, timestamp[tz], uuid, bytea, text with a deterministic
 //!   collation, numeric with a typmod) go in as they are — no text conversion,
-//!   which is where the time goes. Everything else is cast to text inside the
-//!   row: unconstrained numeric (1.0 and 1.00 hash alike natively), float (−0 and 0), jsonb (number scale), enums
+//!   which is where the time goes. Everything else is rendered as text by its type's output
+//!   function inside the row ([`render_expr`]; never a cast, which could be a
+//!   user's): unconstrained numeric (1.0 and 1.00 hash alike natively), float (−0 and 0), jsonb (number scale), enums
 //!   and arrays/composites (hashed through type OIDs that differ between
 //!   databases), interval ('1 day' = '24 hours'), and types with no hash at all.
-//!   A column whose type differs between the sides is cast to text on both.
+//!   A column whose type differs between the sides is rendered on both.
 //! - `hash_record_extended` combines its columns linearly (31·h + next), so on
 //!   its own a value swapped between two rows leaves the table's sum unchanged.
 //!   The outer hash breaks that. We use `hashint8extended` (Jenkins mixing of
@@ -22,7 +23,11 @@
 //! Columns are always listed by name (never `t.*`), in the source's order.
 
 use super::catalog::Column;
+use super::rows::ReadError;
+use super::session::SideSessions;
+use super::sides::{Side, Sides};
 use crate::db::quote_ident;
+use crate::sql::{self, query, FromRow, Query, RowError};
 
 /// Base types whose hash is exact and database-independent.
 const NATIVE_HASH_TYPES: &[&str] = &[
@@ -80,13 +85,24 @@ pub fn column_mode(source: &Column, target: &Column) -> ColumnMode {
     }
 }
 
+/// A value as text through its type's own output function, never a cast:
+/// `x::text` looks in pg_cast first, where a user-defined
+/// `CREATE CAST (T AS text)` would run its function inside the validator's
+/// transaction. `format('%s', x)` calls the type's output function directly
+/// (for composites and arrays, the members' output functions). `format`
+/// renders NULL as '', so NULL is kept apart with `num_nulls`, which counts
+/// a NULL datum (unlike `IS NULL`, true for a row of NULL fields).
+pub fn render_expr(expr: &str) -> String {
+    format!("CASE WHEN num_nulls({expr}) = 0 THEN format('%s', {expr}) END")
+}
+
 /// A column as it enters the hash.
 pub fn column_expr(column: &str, mode: ColumnMode) -> String {
     let c = format!("t.{}", quote_ident(column));
     match mode {
         ColumnMode::Native => c,
-        ColumnMode::Text => format!("{c}::text"),
-        ColumnMode::Bytes => format!("textsend({c}::text)"),
+        ColumnMode::Text => render_expr(&c),
+        ColumnMode::Bytes => format!("textsend({})", render_expr(&c)),
     }
 }
 
@@ -105,6 +121,93 @@ pub fn is_integer(column: &Column) -> bool {
 
 pub fn is_length_checked(column: &Column) -> bool {
     !column.is_array && LENGTH_TYPES.contains(&column.base_type.as_str())
+}
+
+const USER_CODE: Query = query!("validate/user_code.sql");
+
+/// Code a column's comparison would run that is neither PostgreSQL's own nor
+/// an extension's (`sql/validate/user_code.sql`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserCode {
+    pub table: String,
+    pub column: String,
+    /// The type inside the column (itself, a member, an element…) that has it.
+    pub type_name: String,
+    /// `output` (its output function) or `hash` (its default hash support).
+    pub kind: String,
+    pub function: String,
+}
+
+impl FromRow for UserCode {
+    fn from_row(row: &tokio_postgres::Row, query: &'static str) -> Result<Self, RowError> {
+        Ok(UserCode {
+            table: sql::get(row, query, "table_name")?,
+            column: sql::get(row, query, "column_name")?,
+            type_name: sql::get(row, query, "type_name")?,
+            kind: sql::get(row, query, "kind")?,
+            function: sql::get(row, query, "function")?,
+        })
+    }
+}
+
+impl UserCode {
+    /// Whether comparing the column in `mode` would call it: output
+    /// functions always run (values are rendered for reports), a hash
+    /// function only when the column is hashed as it is.
+    pub fn runs_in(&self, mode: ColumnMode) -> bool {
+        self.kind != "hash" || mode == ColumnMode::Native
+    }
+
+    pub fn describe(&self) -> String {
+        let what = if self.kind == "hash" {
+            "hash function"
+        } else {
+            "output function"
+        };
+        format!(
+            "column {} cannot be compared without running user code: type {} has the user-defined {what} {}",
+            self.column, self.type_name, self.function
+        )
+    }
+}
+
+/// Every column of the schema that needs user code, per side.
+pub async fn user_code(
+    sessions: Sides<&SideSessions>,
+    schema: &str,
+) -> Result<Sides<Vec<UserCode>>, ReadError> {
+    sessions
+        .try_both(|_, s| async move {
+            let rows = s
+                .query(
+                    USER_CODE.text(),
+                    &[&schema],
+                    "finding columns that need user code",
+                )
+                .await?;
+            rows.iter()
+                .map(|r| UserCode::from_row(r, USER_CODE.name))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(ReadError::from)
+        })
+        .await
+}
+
+/// The first compared column of `table` whose comparison would run user
+/// code, on either side.
+pub fn first_user_code<'a>(
+    found: &'a Sides<Vec<UserCode>>,
+    table: &str,
+    columns: &[(String, ColumnMode)],
+) -> Option<(Side, &'a UserCode)> {
+    [Side::Source, Side::Target].into_iter().find_map(|side| {
+        found.get(side).iter().find_map(|u| {
+            let compared = columns
+                .iter()
+                .any(|(c, m)| u.table == table && *c == u.column && u.runs_in(*m));
+            compared.then_some((side, u))
+        })
+    })
 }
 
 #[cfg(test)]
@@ -156,7 +259,7 @@ mod tests {
         ]);
         assert_eq!(
             e,
-            "hashint8extended(hash_record_extended(ROW(t.\"id\", t.\"we\"\"ird\"::text), 0), 0)"
+            "hashint8extended(hash_record_extended(ROW(t.\"id\", CASE WHEN num_nulls(t.\"we\"\"ird\") = 0 THEN format('%s', t.\"we\"\"ird\") END), 0), 0)"
         );
     }
 }

@@ -8,7 +8,7 @@ use super::data::{Chunking, Conn, TablePlan};
 use super::model::{ColumnDiff, RowDiff};
 use super::pool::on_pairs;
 use super::rows::ReadError;
-use super::session::SideSessions;
+use super::session::{in_savepoint, SideSessions};
 use super::sides::Sides;
 use super::work::{ChunkIdx, JobId, TableError, TableIdx, WorkSet};
 use super::{Progress, Validator};
@@ -51,7 +51,11 @@ impl Validator {
             let plans = &plans;
             async move {
                 let plan = plans[job.table.0]?;
-                Some(self.localise_one(conns, plan, job.chunk, keep).await)
+                let step = self.localise_one(conns, plan, job.chunk, keep);
+                // A failure rolls back on both connections, which go on.
+                let (s, t) = (conns.source, conns.target);
+                let step = in_savepoint(t.client, t.spec, step);
+                Some(in_savepoint(s.client, s.spec, step).await)
             }
         })
         .await;

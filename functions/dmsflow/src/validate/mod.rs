@@ -133,6 +133,13 @@ pub enum ValidateError {
         index: u32,
         reason: String,
     },
+    #[error("source and target are the same database (system identifier {system_identifier}, database oid {database_oid}): comparing a database with itself proves nothing")]
+    SameDatabase {
+        system_identifier: String,
+        database_oid: i64,
+    },
+    #[error("nothing was compared: {what} in schema {schema}")]
+    NothingToCompare { schema: String, what: &'static str },
     #[error(transparent)]
     Db(#[from] DbError),
     /// A statement or a row it returned (catalogs, key bounds, snapshots).
@@ -147,6 +154,8 @@ impl Classify for ValidateError {
                 ErrorType::UnknownTable
             }
             ValidateError::BadChunk { .. } => ErrorType::InvalidEvent,
+            ValidateError::SameDatabase { .. } => ErrorType::ConfigError,
+            ValidateError::NothingToCompare { .. } => ErrorType::UnknownTable,
             ValidateError::Db(e) | ValidateError::Read(ReadError::Db(e)) => e.error_type(),
             // A column that does not read as its type: the statement is wrong.
             ValidateError::Read(ReadError::Row(_) | ReadError::Column(_)) => {
@@ -204,7 +213,9 @@ impl Validator {
     /// Both sides' sessions: a lead each, and `workers` worker pairs.
     async fn open(&self, workers: usize) -> Result<Sides<SideSessions>, ValidateError> {
         let specs = Sides::new(&self.source, &self.target);
-        Ok(session::open_both(specs, workers, self.options.statement_timeout).await?)
+        let sessions = session::open_both(specs, workers, self.options.statement_timeout).await?;
+        session::refuse_same_database(&sessions).await?;
+        Ok(sessions)
     }
 
     async fn catalogs(
@@ -264,6 +275,7 @@ impl Validator {
     /// Validate tables (or chunks of tables): `validate-tables` action `table(s)`.
     pub async fn validate(&self, requests: &[TableRequest]) -> Result<TablesResult, ValidateError> {
         let started = Instant::now();
+        pipeline::check_requests(&self.options.schema, requests)?;
         let mut sessions = self.open(self.options.workers).await?;
         let outcome = self.validate_in(&mut sessions, requests).await;
         session::end_both(&mut sessions).await;

@@ -6,6 +6,7 @@ use super::catalog::{Catalog, TableInfo};
 use super::checks::{run_table_checks, DataOutcome, TableContext};
 use super::data::fetch::{checksum_both, key_bounds};
 use super::data::{block_ranges, key_ranges, Chunking, TablePlan};
+use super::hashing::{first_user_code, user_code};
 use super::model::{
     Check, CheckStatus, Differences, Finding, Status, TableChecks, TableResult, TablesResult,
 };
@@ -29,12 +30,24 @@ impl Validator {
         let catalogs = self.catalogs(sessions).await?;
         let names: Vec<String> = requests.iter().map(|r| r.table.clone()).collect();
         self.resolve(&names, &catalogs)?;
+        let user_code = user_code(sessions.as_ref(), &self.options.schema).await?;
 
-        // 1. Per table: a plan, or a result already (missing table, no access).
+        // 1. Per table: a plan, or a result already (missing table, no access,
+        // a column that only user code could compare).
         let mut work = WorkSet::default();
         for request in requests {
-            work.0
-                .push(self.start_table(sessions, &catalogs, request).await);
+            let mut w = self.start_table(sessions, &catalogs, request).await;
+            let found = w
+                .plan
+                .as_ref()
+                .and_then(|p| first_user_code(&user_code, &p.name, &p.columns));
+            if let Some((side, code)) = found {
+                w.fail(TableError::UserCode {
+                    side,
+                    code: code.clone(),
+                });
+            }
+            work.0.push(w);
         }
 
         // 2. Checksums of every chunk, both sides at once.
@@ -299,6 +312,44 @@ impl Validator {
             seconds,
         }
     }
+}
+
+/// Refuse requests that cannot be compared before connecting: none at all
+/// (nothing would be compared, and an empty result must not read as
+/// identical), or a chunk that is forged or malformed (an empty key range, an
+/// index outside its count), which would compare no rows and pass.
+pub(super) fn check_requests(schema: &str, requests: &[TableRequest]) -> Result<(), ValidateError> {
+    if requests.is_empty() {
+        return Err(ValidateError::NothingToCompare {
+            schema: schema.to_owned(),
+            what: "no table was requested",
+        });
+    }
+    for request in requests {
+        let Some(chunk) = &request.chunk else {
+            continue;
+        };
+        let bad = |reason: String| ValidateError::BadChunk {
+            table: request.table.clone(),
+            index: chunk.index,
+            reason,
+        };
+        if chunk.count == 0 || chunk.index >= chunk.count {
+            return Err(bad(format!(
+                "index {} is outside its count {}",
+                chunk.index, chunk.count
+            )));
+        }
+        if let (Some(lower), Some(upper)) = (chunk.lower, chunk.upper) {
+            if lower >= upper {
+                return Err(bad(format!(
+                    "its key range [{lower}, {upper}) of {} is empty (lower must be below upper)",
+                    chunk.key_column
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Block ranges per side, as many on both so chunk jobs pair up (a side with

@@ -47,9 +47,14 @@ pub async fn open_session(
     statement_timeout: Duration,
 ) -> Result<tokio_postgres::Client, DbError> {
     let client = spec.connect(application_name).await?;
+    // A lock held by someone else is waited for at most this long (half a
+    // statement's time, so the error names the lock), then that table is
+    // `error`.
+    let lock_timeout = (statement_timeout / 2).min(Duration::from_secs(30));
     let timeouts = format!(
-        "SET statement_timeout = {}; SET lock_timeout = '30s'; SET idle_in_transaction_session_timeout = 0;",
-        statement_timeout.as_millis().max(1)
+        "SET statement_timeout = {}; SET lock_timeout = {}; SET idle_in_transaction_session_timeout = 0;",
+        statement_timeout.as_millis().max(1),
+        lock_timeout.as_millis().max(1)
     );
     client
         .batch_execute(&format!("{}\n{timeouts}", SESSION.text()))
@@ -165,6 +170,44 @@ impl SideSessions {
     }
 }
 
+const SAVEPOINT: &str = "SAVEPOINT dmsflow_step";
+const RELEASE: &str = "RELEASE SAVEPOINT dmsflow_step";
+const ROLLBACK_TO: &str = "ROLLBACK TO SAVEPOINT dmsflow_step";
+
+/// Run `step` on `client` inside a savepoint. A statement that fails (a lock
+/// or statement timeout on one table) aborts only the savepoint: rolled back,
+/// the connection's transaction — and its snapshot, which belongs to the
+/// transaction — serves the next table, which passes or fails on its own.
+pub async fn in_savepoint<T, E, Fut>(
+    client: &tokio_postgres::Client,
+    spec: &ConnectSpec,
+    step: Fut,
+) -> Result<T, E>
+where
+    E: From<DbError>,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    client
+        .batch_execute(SAVEPOINT)
+        .await
+        .map_err(spec.query_error("setting a savepoint"))?;
+    match step.await {
+        Ok(value) => {
+            client
+                .batch_execute(RELEASE)
+                .await
+                .map_err(spec.query_error("releasing a savepoint"))?;
+            Ok(value)
+        }
+        Err(e) => {
+            // If this fails too the connection is gone; the step's error is
+            // the one that names the cause.
+            let _ = client.batch_execute(ROLLBACK_TO).await;
+            Err(e)
+        }
+    }
+}
+
 /// Both sides' sessions, opened at once.
 pub async fn open_both(
     specs: Sides<&ConnectSpec>,
@@ -179,4 +222,49 @@ pub async fn open_both(
 /// Close both sides' transactions; a failure here changes no verdict.
 pub async fn end_both(sessions: &mut Sides<SideSessions>) {
     sessions.both_mut(|_, s| s.end()).await;
+}
+
+const DATABASE_IDENTITY: Query = query!("validate/database_identity.sql");
+
+/// Which database a session is in (cluster and database).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct DatabaseIdentity {
+    system_identifier: String,
+    database_oid: i64,
+}
+
+impl FromRow for DatabaseIdentity {
+    fn from_row(row: &tokio_postgres::Row, query: &'static str) -> Result<Self, RowError> {
+        Ok(DatabaseIdentity {
+            system_identifier: sql::get(row, query, "system_identifier")?,
+            database_oid: sql::get(row, query, "database_oid")?,
+        })
+    }
+}
+
+/// Refuse to compare a database with itself (same cluster and same database
+/// oid): every check would pass whatever the data. Two databases of one
+/// cluster are different databases and stay allowed.
+pub async fn refuse_same_database(
+    sessions: &Sides<SideSessions>,
+) -> Result<(), super::ValidateError> {
+    let identities = sessions
+        .try_both(|_, s| async move {
+            let row = s
+                .query_one(
+                    DATABASE_IDENTITY.text(),
+                    &[],
+                    "reading the database identity",
+                )
+                .await?;
+            Ok::<_, ReadError>(DatabaseIdentity::from_row(&row, DATABASE_IDENTITY.name)?)
+        })
+        .await?;
+    if identities.source == identities.target {
+        return Err(super::ValidateError::SameDatabase {
+            system_identifier: identities.source.system_identifier,
+            database_oid: identities.source.database_oid,
+        });
+    }
+    Ok(())
 }

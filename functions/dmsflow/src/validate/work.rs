@@ -35,6 +35,11 @@ pub enum TableError {
         key_column: String,
         table: String,
     },
+    #[error("{} (on the {}); it is not compared, so the table cannot pass", .code.describe(), .side.as_str())]
+    UserCode {
+        side: Side,
+        code: super::hashing::UserCode,
+    },
     #[error(transparent)]
     Read(#[from] ReadError),
     /// A fresh snapshot for the re-checks could not be taken (shared by every

@@ -46,6 +46,16 @@ impl Validator {
             estimate += estimate_rows(s) as i64;
             work.extend(self.work_items(sessions, name, Sides::new(s, t)).await?);
         }
+        if work.is_empty() {
+            return Err(ValidateError::NothingToCompare {
+                schema: self.options.schema.clone(),
+                what: if only.is_some() {
+                    "the selection names no table"
+                } else {
+                    "the schema has no table on either side"
+                },
+            });
+        }
         // Largest first, so a Map with limited concurrency finishes sooner.
         let size = |w: &WorkItem| {
             catalogs

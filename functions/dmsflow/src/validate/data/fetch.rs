@@ -2,7 +2,7 @@
 //! their rows read by position with `try_get`.
 
 use super::super::rows::{at, ColumnError, ReadError};
-use super::super::session::SideSessions;
+use super::super::session::{in_savepoint, SideSessions};
 use super::super::sides::Sides;
 use super::plan::{ChunkSums, TablePlan};
 use super::Conn;
@@ -50,16 +50,19 @@ pub async fn checksum_both(
     chunk: usize,
 ) -> Result<Sides<ChunkSums>, ReadError> {
     conns
-        .try_both(|side, conn| async move {
-            let row = conn
-                .client
-                .query_one(&plan.chunk_query(side, chunk), &[])
-                .await
-                .map_err(
-                    conn.spec
-                        .query_error(format!("checksumming {} (chunk {chunk})", plan.name)),
-                )?;
-            Ok(read_sums(plan, &row)?)
+        .try_both(|side, conn| {
+            let step = async move {
+                let row = conn
+                    .client
+                    .query_one(&plan.chunk_query(side, chunk), &[])
+                    .await
+                    .map_err(
+                        conn.spec
+                            .query_error(format!("checksumming {} (chunk {chunk})", plan.name)),
+                    )?;
+                Ok::<_, ReadError>(read_sums(plan, &row)?)
+            };
+            in_savepoint(conn.client, conn.spec, step)
         })
         .await
 }
@@ -76,11 +79,14 @@ pub async fn key_bounds(
     let context = format!("reading key bounds of {}", plan.name);
     let (sql, context) = (&sql, &context);
     let bounds = sessions
-        .try_both(|_, s| async move {
-            let row = s.query_one(sql, &[], context).await?;
-            let low: Option<i64> = at(&row, KEY_BOUNDS, 0)?;
-            let high: Option<i64> = at(&row, KEY_BOUNDS, 1)?;
-            Ok::<_, ReadError>((low, high))
+        .try_both(|_, s| {
+            let step = async move {
+                let row = s.query_one(sql, &[], context).await?;
+                let low: Option<i64> = at(&row, KEY_BOUNDS, 0)?;
+                let high: Option<i64> = at(&row, KEY_BOUNDS, 1)?;
+                Ok::<_, ReadError>((low, high))
+            };
+            in_savepoint(&s.lead, &s.spec, step)
         })
         .await?;
     let lows = [bounds.source.0, bounds.target.0];

@@ -4,7 +4,7 @@
 
 use super::super::catalog::{Column, TableInfo};
 use super::super::hashing::{
-    column_mode, is_integer, is_length_checked, row_hash_expr, ColumnMode,
+    column_mode, is_integer, is_length_checked, render_expr, row_hash_expr, ColumnMode,
 };
 use super::super::sides::{Side, Sides};
 use crate::db::quote_ident;
@@ -186,7 +186,8 @@ impl TablePlan {
     pub fn chunk_query(&self, side: Side, chunk: usize) -> String {
         let mut select = vec![
             "count(*)::int8".to_owned(),
-            format!("coalesce(sum({}), 0)::text", self.row_hash),
+            // As text without a cast (a user may have added numeric -> text).
+            format!("format('%s', coalesce(sum({}), 0))", self.row_hash),
         ];
         for c in &self.length_columns {
             select.push(format!("max(octet_length(t.{}))::int4", quote_ident(c)));
@@ -211,7 +212,7 @@ impl TablePlan {
                 if k.integer {
                     format!("{c}::int8")
                 } else {
-                    format!("{c}::text")
+                    render_expr(&c)
                 }
             })
             .collect();
@@ -222,7 +223,7 @@ impl TablePlan {
                 if k.integer {
                     c
                 } else {
-                    format!("{c}::text COLLATE \"C\"")
+                    format!("({}) COLLATE \"C\"", render_expr(&c))
                 }
             })
             .collect();
@@ -257,21 +258,33 @@ impl TablePlan {
     }
 
     /// `(key columns) IN (…)` over `$1…$n`, text arrays with one key column
-    /// each, cast back to the key types; and the key columns as text.
+    /// each; and the key columns as text. No cast runs (a user's cast could):
+    /// integer keys are read back with `int8in`, other keys are compared as
+    /// their rendered text.
     fn keys_filter(&self) -> (String, String) {
         let key = self.key.as_deref().unwrap_or_default();
-        let key_text: Vec<String> = key
-            .iter()
-            .map(|k| format!("t.{}::text", quote_ident(&k.name)))
-            .collect();
+        let column = |k: &KeyColumn| format!("t.{}", quote_ident(&k.name));
+        let key_text: Vec<String> = key.iter().map(|k| render_expr(&column(k))).collect();
         let tuple: Vec<String> = key
             .iter()
-            .map(|k| format!("t.{}", quote_ident(&k.name)))
+            .map(|k| {
+                if k.integer {
+                    column(k)
+                } else {
+                    render_expr(&column(k))
+                }
+            })
             .collect();
         let casts: Vec<String> = key
             .iter()
             .enumerate()
-            .map(|(i, k)| format!("u.k{i}::{}", k.data_type))
+            .map(|(i, k)| {
+                if k.integer {
+                    format!("pg_catalog.int8in(pg_catalog.textout(u.k{i}))")
+                } else {
+                    format!("u.k{i}")
+                }
+            })
             .collect();
         let params: Vec<String> = (1..=key.len()).map(|i| format!("${i}::text[]")).collect();
         let aliases: Vec<String> = (0..key.len()).map(|i| format!("k{i}")).collect();
@@ -290,7 +303,7 @@ impl TablePlan {
         let cols: Vec<String> = self
             .columns
             .iter()
-            .map(|(c, _)| format!("t.{}::text", quote_ident(c)))
+            .map(|(c, _)| render_expr(&format!("t.{}", quote_ident(c))))
             .collect();
         cols.join(", ")
     }
