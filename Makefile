@@ -80,8 +80,8 @@ test-rust: ## unit and integration tests against real PostgreSQL and moto
 	scripts/with-services.sh $(CARGO) test --workspace
 
 # ----------------------------------------------------------------- benchmarks
-.PHONY: bench bench-seed bench-validate bench-replicate
-bench: bench-seed bench-validate bench-replicate ## all benchmarks (print figures; never pass/fail on time)
+.PHONY: bench bench-seed bench-validate bench-replicate bench-objects
+bench: bench-seed bench-validate bench-replicate bench-objects ## all benchmarks (print figures; never pass/fail on time)
 
 bench-seed: ## seed scale 1000 vs pgbench -i on the same cluster
 	$(CARGO) build --release --bin dmsflow
@@ -90,6 +90,10 @@ bench-seed: ## seed scale 1000 vs pgbench -i on the same cluster
 bench-validate: ## dmsflow validate vs reladiff, data-diff, DVT (installed into .local/bench-venv) and a raw scan, 5M rows (BENCH_VALIDATE_ROWS)
 	$(CARGO) build --release --bin dmsflow
 	scripts/with-services.sh python3 scripts/bench-validate.py
+
+bench-objects: ## object checks on 500 tables and 2,000 other objects, beside migra
+	$(CARGO) build --release --bin dmsflow
+	scripts/with-services.sh python3 scripts/bench-objects.py
 
 bench-replicate: ## native logical replication full load vs pg_dump | pg_restore, scale 1000
 	$(CARGO) build --release --bin dmsflow

@@ -39,6 +39,7 @@ async fn check_kind(cx: &DatabaseContext<'_>, kind: &ObjectKind) -> Check {
     };
     let findings: Vec<Finding> = objects::compare(&source, &target, kind.ignored)
         .into_iter()
+        .filter(|d| kind.existence || matches!(d, ObjectDiff::Different { .. }))
         .map(|d| finding(kind, d))
         .collect();
     let status = match policy {

@@ -29,6 +29,9 @@ pub struct ObjectKind {
     pub remedy: &'static str,
     /// Properties reported under another kind (compared there, not here).
     pub ignored: &'static [&'static str],
+    /// Whether an object missing or extra is reported here (false for
+    /// properties of objects whose existence another check reports).
+    pub existence: bool,
 }
 
 const POST_DATA: &str = "AWS DMS does not create it: apply `pg_dump --section=post-data --schema=SCHEMA` of the source to the target";
@@ -42,6 +45,7 @@ pub const KINDS: &[ObjectKind] = &[
         default_policy: Policy::Fail,
         remedy: PRE_DATA,
         ignored: &[],
+        existence: true,
     },
     ObjectKind {
         name: "materialized_views",
@@ -50,6 +54,7 @@ pub const KINDS: &[ObjectKind] = &[
         default_policy: Policy::Fail,
         remedy: "AWS DMS does not create it: create it from the source definition (`pg_dump --section=pre-data`) and populate it with `REFRESH MATERIALIZED VIEW` (`pg_dump --section=post-data` holds the refresh)",
         ignored: &[],
+        existence: true,
     },
     ObjectKind {
         name: "functions",
@@ -58,6 +63,7 @@ pub const KINDS: &[ObjectKind] = &[
         default_policy: Policy::Fail,
         remedy: PRE_DATA,
         ignored: &[],
+        existence: true,
     },
     ObjectKind {
         name: "triggers",
@@ -66,6 +72,7 @@ pub const KINDS: &[ObjectKind] = &[
         default_policy: Policy::Fail,
         remedy: "AWS DMS does not create it (and a trigger enabled on the target fires again for every replicated change): create it after cut-over from `pg_dump --section=post-data`; `ALTER TABLE … ENABLE/DISABLE TRIGGER` to match the source's state",
         ignored: &[],
+        existence: true,
     },
     ObjectKind {
         name: "domains",
@@ -74,6 +81,7 @@ pub const KINDS: &[ObjectKind] = &[
         default_policy: Policy::Fail,
         remedy: PRE_DATA,
         ignored: &[],
+        existence: true,
     },
     ObjectKind {
         name: "types",
@@ -82,6 +90,7 @@ pub const KINDS: &[ObjectKind] = &[
         default_policy: Policy::Fail,
         remedy: PRE_DATA,
         ignored: &[],
+        existence: true,
     },
     ObjectKind {
         name: "extensions",
@@ -90,6 +99,7 @@ pub const KINDS: &[ObjectKind] = &[
         default_policy: Policy::Fail,
         remedy: "create it on the target with `CREATE EXTENSION name WITH SCHEMA schema VERSION 'v'` (on RDS it must be in the supported list of the target's engine version)",
         ignored: &[],
+        existence: true,
     },
     ObjectKind {
         name: "row_security",
@@ -98,6 +108,7 @@ pub const KINDS: &[ObjectKind] = &[
         default_policy: Policy::Fail,
         remedy: POST_DATA,
         ignored: &[],
+        existence: true,
     },
     ObjectKind {
         name: "partitions",
@@ -106,6 +117,7 @@ pub const KINDS: &[ObjectKind] = &[
         default_policy: Policy::Fail,
         remedy: PRE_DATA,
         ignored: &[],
+        existence: true,
     },
     ObjectKind {
         name: "privileges",
@@ -114,6 +126,7 @@ pub const KINDS: &[ObjectKind] = &[
         default_policy: Policy::Fail,
         remedy: "grant them on the target as on the source (`pg_dump --section=pre-data` and `--section=post-data` carry the GRANTs; the roles must exist on the target: `pg_dumpall --roles-only`)",
         ignored: &["owner"],
+        existence: false,
     },
     ObjectKind {
         name: "owners",
@@ -122,6 +135,7 @@ pub const KINDS: &[ObjectKind] = &[
         default_policy: Policy::Warn,
         remedy: "`ALTER … OWNER TO` the source's owner on the target, if the application relies on it (owners often differ between accounts on purpose)",
         ignored: &["grants"],
+        existence: false,
     },
 ];
 
