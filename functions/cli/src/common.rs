@@ -67,6 +67,28 @@ pub fn bounded(var: &Var<Integer>) -> clap::builder::RangedU64ValueParser<u64> {
     clap::value_parser!(u64).range(var.value.min..=var.value.max)
 }
 
+/// `cmd` and every subcommand with `hide_env_values` on every argument: clap's
+/// help would otherwise print `[env: DMSFLOW_SOURCE_URL=postgres://u:password@…]`.
+pub fn hide_env_values(cmd: clap::Command) -> clap::Command {
+    cmd.mut_args(|arg| arg.hide_env_values(true))
+        .mut_subcommands(hide_env_values)
+}
+
+/// A number of seconds in `min..=max` (out of range or not a number: the
+/// flag and the range are named, nothing is silently clamped).
+pub fn seconds_in(min: f64, max: f64) -> impl Fn(&str) -> Result<f64, String> + Clone {
+    move |text: &str| {
+        let value: f64 = text
+            .parse()
+            .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+        if value.is_finite() && (min..=max).contains(&value) {
+            Ok(value)
+        } else {
+            Err(format!("{value} is not in {min}..={max}"))
+        }
+    }
+}
+
 /// Print an error the way the Lambdas report it, and give the error exit code.
 pub fn fail(err: impl Into<HandlerError>) -> ExitCode {
     let err: HandlerError = err.into();

@@ -6,7 +6,7 @@ mod replicate_cmd;
 mod seed_cmd;
 mod validate_cmd;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
@@ -34,7 +34,12 @@ enum Command {
 #[tokio::main]
 async fn main() -> ExitCode {
     common::init_logging();
-    let cli = Cli::parse();
+    // Help never shows an env var's value: the URLs hold passwords.
+    let matches = common::hide_env_values(Cli::command()).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     match cli.command {
         Command::Seed(args) => seed_cmd::run(args).await,
         Command::Replicate(args) => replicate_cmd::run(args).await,

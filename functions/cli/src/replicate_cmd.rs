@@ -3,7 +3,7 @@
 //! Exit code 0 success, 1 not in sync (`poll --wait-in-sync` timed out or the
 //! migration stopped/failed), 2 error.
 
-use crate::common::{fail, print_json, DatabasePair};
+use crate::common::{fail, print_json, seconds_in, DatabasePair};
 use clap::{Args, Subcommand};
 use dmsflow::contract::engine::{Phase, Progress, StartRequest};
 use dmsflow::contract::env as vars;
@@ -65,15 +65,20 @@ struct PollArgs {
     #[command(flatten)]
     target: Target,
     /// Lag (seconds) under which the migration counts as in sync.
-    #[arg(long, default_value_t = vars::IN_SYNC_LAG_SECONDS.value.default)]
+    #[arg(long, default_value_t = vars::IN_SYNC_LAG_SECONDS.value.default,
+          value_parser = seconds_in(vars::IN_SYNC_LAG_SECONDS.value.min, vars::IN_SYNC_LAG_SECONDS.value.max))]
     lag: f64,
     /// Poll until `in-sync` (progress lines on stderr); exit 1 after this many seconds.
     #[arg(long, value_name = "SECONDS")]
     wait_in_sync: Option<u64>,
     /// Seconds between polls while waiting.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, value_parser = seconds_in(MIN_INTERVAL, MAX_INTERVAL))]
     interval: f64,
 }
+
+/// Bounds of `poll --interval` (seconds).
+const MIN_INTERVAL: f64 = 0.1;
+const MAX_INTERVAL: f64 = 60.0;
 
 fn engine(t: &Target) -> Result<NativeEngine, ExitCode> {
     let (source, target) = t.databases.specs().map_err(fail)?;
@@ -163,11 +168,8 @@ pub async fn run(args: ReplicateArgs) -> ExitCode {
                 Ok(e) => e,
                 Err(code) => return code,
             };
-            let lag = if a.lag.is_finite() && a.lag >= 0.0 {
-                a.lag
-            } else {
-                5.0
-            };
+            // In range: clap checked the declared bounds.
+            let lag = a.lag;
             let started = Instant::now();
             let Some(wait) = a.wait_in_sync else {
                 return match engine.poll(lag).await {
@@ -179,7 +181,7 @@ pub async fn run(args: ReplicateArgs) -> ExitCode {
                 };
             };
             let deadline = started + Duration::from_secs(wait);
-            let interval = Duration::from_secs_f64(a.interval.clamp(0.1, 60.0));
+            let interval = Duration::from_secs_f64(a.interval);
             loop {
                 let p = match engine.poll(lag).await {
                     Ok(p) => p,

@@ -15,7 +15,7 @@ pub struct SeedArgs {
     #[arg(long, default_value = seed::DEFAULT_SCHEMA)]
     schema: String,
     /// Scale of the sample: 1 = 990 rows, 1000 = about 1M rows.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=seed::MAX_SCALE))]
     scale: u64,
     /// Drop and reload the sample schema if it already holds data.
     #[arg(long)]
@@ -24,7 +24,8 @@ pub struct SeedArgs {
     #[arg(long)]
     seed: Option<u64>,
     /// Apply a CDC burst of this many row changes instead of loading.
-    #[arg(long, conflicts_with_all = ["scale", "reset", "schema_only"])]
+    #[arg(long, conflicts_with_all = ["scale", "reset", "schema_only"],
+          value_parser = clap::value_parser!(u64).range(1..=seed::MAX_CHANGES))]
     changes: Option<u64>,
     /// Only create the empty sample schema (e.g. on a migration target).
     #[arg(long, conflicts_with_all = ["scale", "reset"])]

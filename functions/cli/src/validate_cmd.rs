@@ -16,7 +16,7 @@ pub struct ValidateArgs {
     #[command(flatten)]
     databases: DatabasePair,
     /// Only these tables (comma-separated).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_parser = table_name)]
     tables: Option<Vec<String>>,
     /// Write the full result (plan + tables) as JSON to this file.
     #[arg(long)]
@@ -122,6 +122,16 @@ pub async fn run(args: ValidateArgs) -> ExitCode {
         Status::Identical => ExitCode::SUCCESS,
         Status::Different => ExitCode::from(1),
         Status::Error => ExitCode::from(EXIT_ERROR),
+    }
+}
+
+/// One name of `--tables`: `--tables ,,` or `--tables a,,b` is a mistake,
+/// not a table called "".
+fn table_name(name: &str) -> Result<String, String> {
+    if name.trim().is_empty() {
+        Err("empty table name".to_owned())
+    } else {
+        Ok(name.to_owned())
     }
 }
 

@@ -15,6 +15,7 @@ pub mod engine;
 pub mod error;
 pub mod events;
 pub mod handlers;
+pub mod lambda;
 pub mod logging;
 pub mod report;
 pub mod sample;

@@ -6,21 +6,19 @@ use dmsflow::engine::dms::DmsClients;
 use dmsflow::engine::setup::{EngineConfig, EngineContext};
 use dmsflow::handlers::poll_task::PollTaskService;
 use dmsflow::secrets::SecretsManagerStore;
-use lambda_runtime::{service_fn, LambdaEvent};
+use dmsflow::HandlerError;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    dmsflow::logging::init_lambda();
-    let config = EngineConfig::from_env(&ProcessEnv)?;
-    let sdk = dmsflow::aws::sdk_config().await;
-    let context = EngineContext::new(
-        config,
-        SecretsManagerStore::new(&sdk),
-        DmsClients::new(&sdk),
-    );
-    let service = &PollTaskService::new(context);
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
-        service.handle(event.payload)
-    }))
-    .await
+    let init = async {
+        let config = EngineConfig::from_env(&ProcessEnv)?;
+        let sdk = dmsflow::aws::sdk_config().await;
+        let context = EngineContext::new(
+            config,
+            SecretsManagerStore::new(&sdk),
+            DmsClients::new(&sdk),
+        );
+        Ok::<_, HandlerError>(PollTaskService::new(context))
+    };
+    dmsflow::lambda::run(init, |service, event| service.handle(event)).await
 }

@@ -4,17 +4,14 @@
 
 use dmsflow::config::ProcessEnv;
 use dmsflow::handlers::report::{service_from_config, ReportConfig};
-use lambda_runtime::{service_fn, LambdaEvent};
+use dmsflow::HandlerError;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    dmsflow::logging::init_lambda();
-    let config = ReportConfig::from_env(&ProcessEnv)?;
-    let sdk = dmsflow::aws::sdk_config().await;
-    let service = service_from_config(&config, &sdk);
-    let service = &service;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
-        service.handle(event.payload)
-    }))
-    .await
+    let init = async {
+        let config = ReportConfig::from_env(&ProcessEnv)?;
+        let sdk = dmsflow::aws::sdk_config().await;
+        Ok::<_, HandlerError>(service_from_config(&config, &sdk))
+    };
+    dmsflow::lambda::run(init, |service, event| service.handle(event)).await
 }

@@ -4,17 +4,14 @@
 use dmsflow::config::ProcessEnv;
 use dmsflow::handlers::validate::{ValidateConfig, ValidateService};
 use dmsflow::secrets::SecretsManagerStore;
-use lambda_runtime::{service_fn, LambdaEvent};
+use dmsflow::HandlerError;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    dmsflow::logging::init_lambda();
-    let config = ValidateConfig::from_env(&ProcessEnv)?;
-    let sdk = dmsflow::aws::sdk_config().await;
-    let service = ValidateService::new(config, SecretsManagerStore::new(&sdk));
-    let service = &service;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
-        service.handle(event.payload)
-    }))
-    .await
+    let init = async {
+        let config = ValidateConfig::from_env(&ProcessEnv)?;
+        let sdk = dmsflow::aws::sdk_config().await;
+        Ok::<_, HandlerError>(ValidateService::new(config, SecretsManagerStore::new(&sdk)))
+    };
+    dmsflow::lambda::run(init, |service, event| service.handle(event)).await
 }

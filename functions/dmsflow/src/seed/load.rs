@@ -2,14 +2,17 @@
 //! (CREATE + binary COPY FREEZE + keys and indexes per table), then one final
 //! transaction adds the foreign keys between connections, swaps the staging
 //! schema in and moves the sequences. A failure at any point leaves the
-//! database as it was.
+//! database as it was, except when the process itself dies: then the staging
+//! schema stays, named `<schema>_dmsflow_load` and marked by its comment
+//! ([`STAGING_MARKER`]) as a load's leftover; the next load drops it (only
+//! when the marker proves it ours, under the seed lock) and says so.
 
 use super::catalog::{
     all, lock_session, refuse_unless_empty_sample, schema_exists, unlock_session,
 };
 use super::plan::{assign_workers, fk_within, LoadPlan, LOAD_WORKERS};
 use super::{LoadRequest, LoadResult, SampleSchema, SeedError};
-use crate::db::{quote_ident, ConnectSpec};
+use crate::db::{quote_ident, quote_literal, ConnectSpec};
 use crate::sample::{Generator, Table, DEFAULT_SEED};
 use crate::sql::{self, query, FromRow, Query, RowError};
 use bytes::Bytes;
@@ -31,12 +34,9 @@ pub async fn load_in(
     lock_session(&coordinator, spec).await?;
     let outcome = load_locked(&mut coordinator, spec, schema, req, seed).await;
     if outcome.is_err() {
-        let drop = format!(
-            "DROP SCHEMA IF EXISTS {} CASCADE",
-            schema.staging().quoted()
-        );
-        if let Err(e) = coordinator.batch_execute(&drop).await {
-            tracing::warn!(error = %e, "could not drop the staging schema after a failed load");
+        // Only our own (marked) staging schema: a foreign one is left alone.
+        if let Err(e) = drop_marked_staging(&coordinator, spec, &schema.staging()).await {
+            tracing::warn!(error = %e, "did not drop the staging schema after a failed load");
         }
     }
     unlock_session(&coordinator).await;
@@ -99,16 +99,70 @@ async fn refuse_to_overwrite(
     Ok(exists)
 }
 
-/// Step 2: a fresh staging schema with the shared objects (the enum type).
+/// The comment of a staging schema: what it is and that a load made it.
+pub const STAGING_MARKER: &str = "dmsflow seed: staging schema of a load in progress. Left over only if that load was killed; the next dmsflow seed drops it";
+
+const STAGING_MARKER_QUERY: Query = query!("seed/staging_marker.sql");
+
+/// A schema's comment (`None`: no comment).
+struct StagingMarker(Option<String>);
+
+impl FromRow for StagingMarker {
+    fn from_row(row: &Row, query: &'static str) -> Result<Self, RowError> {
+        Ok(StagingMarker(sql::get(row, query, "marker")?))
+    }
+}
+
+/// Drop the staging schema if it exists and carries our marker (caller holds
+/// the seed lock, so no other load is using it); refuse one without it.
+/// Whether one was dropped.
+async fn drop_marked_staging(
+    coordinator: &Client,
+    spec: &ConnectSpec,
+    staging: &SampleSchema,
+) -> Result<bool, SeedError> {
+    let found: Vec<StagingMarker> = all(
+        coordinator,
+        spec,
+        &STAGING_MARKER_QUERY,
+        &[&staging.name()],
+        "checking for a staging schema",
+    )
+    .await?;
+    let Some(StagingMarker(marker)) = found.into_iter().next() else {
+        return Ok(false);
+    };
+    if marker.as_deref() != Some(STAGING_MARKER) {
+        return Err(SeedError::ForeignStaging {
+            schema: staging.name().to_owned(),
+        });
+    }
+    coordinator
+        .batch_execute(&format!("DROP SCHEMA {} CASCADE", staging.quoted()))
+        .await
+        .map_err(spec.query_error("dropping the staging schema"))?;
+    Ok(true)
+}
+
+/// Step 2: a fresh staging schema, marked as ours, with the shared objects
+/// (the enum type).
 async fn create_staging(
     coordinator: &Client,
     spec: &ConnectSpec,
     staging: &SampleSchema,
     plan: &LoadPlan,
 ) -> Result<(), SeedError> {
+    if drop_marked_staging(coordinator, spec, staging).await? {
+        tracing::warn!(
+            schema = staging.name(),
+            "removed staging schema {} left by an interrupted load",
+            staging.name()
+        );
+    }
     let staging = staging.quoted();
+    let marker = quote_literal(STAGING_MARKER);
     let mut setup = format!(
-        "DROP SCHEMA IF EXISTS {staging} CASCADE; CREATE SCHEMA {staging}; SET search_path = {staging};"
+        "CREATE SCHEMA {staging}; COMMENT ON SCHEMA {staging} IS {marker}; SET search_path = {staging};"
     );
     for stmt in &plan.setup {
         setup.push_str(stmt);
@@ -192,6 +246,9 @@ async fn swap_in(
     ))
     .await
     .map_err(spec.query_error("swapping the loaded schema in"))?;
+    tx.batch_execute(&format!("COMMENT ON SCHEMA {} IS NULL", schema.quoted()))
+        .await
+        .map_err(spec.query_error("removing the staging marker"))?;
     reset_sequences(&tx, spec, schema).await?;
     tx.commit()
         .await

@@ -82,6 +82,8 @@ pub enum SeedError {
         schema: String,
         reason: &'static str,
     },
+    #[error("schema {schema} exists but was not created by a dmsflow load (it has no dmsflow staging marker); nothing was changed. Drop or rename it: a load stages the sample under that name")]
+    ForeignStaging { schema: String },
     #[error("the {table} stream failed")]
     Generator { table: &'static str },
     #[error(transparent)]
@@ -93,9 +95,9 @@ pub enum SeedError {
 impl Classify for SeedError {
     fn error_type(&self) -> ErrorType {
         match self {
-            SeedError::SourceNotEmpty { .. } | SeedError::ForeignSchema { .. } => {
-                ErrorType::SourceNotEmpty
-            }
+            SeedError::SourceNotEmpty { .. }
+            | SeedError::ForeignSchema { .. }
+            | SeedError::ForeignStaging { .. } => ErrorType::SourceNotEmpty,
             SeedError::NotSeeded { .. } => ErrorType::UnknownTable,
             SeedError::SchemaName { .. } => ErrorType::ConfigError,
             SeedError::Generator { .. } | SeedError::Row(_) => ErrorType::DatabaseError,
