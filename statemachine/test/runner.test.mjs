@@ -116,14 +116,15 @@ test('a migrate run through the HTTP invoke API: SUCCEEDED, exit 0, output on st
 });
 
 test('HTTP 500 {"errorType":"DatabaseUnavailable"} is retried by the definition, then the 200 goes on', async () => {
-  const fake = await fakeWatch({ errors: { 'start-task': ['DatabaseUnavailable'] } });
+  // Call 1 is the assessment; call 2, the start, fails once.
+  const fake = await fakeWatch({ errors: { 'start-task': [null, 'DatabaseUnavailable'] } });
   try {
     const r = await runner(args(fake.port, { mode: 'migrate' }));
     assert.equal(r.code, 0, r.stderr);
     const retried = r.events.filter((e) => e.type === 'StateRetried');
     assert.deepEqual(retried.map((e) => [e.state, e.errorEquals.includes('DatabaseUnavailable')]), [['Start migration', true]]);
     assert.equal(fake.w.payloads('start-task').filter((p) => p.action === 'start').length, 2);
-    assert.match(r.stderr, /Start migration: DatabaseUnavailable: start-task: DatabaseUnavailable \(call 1\)\n.*Start migration: retry 1 of 4\n/);
+    assert.match(r.stderr, /Start migration: DatabaseUnavailable: start-task: DatabaseUnavailable \(call 2\)\n.*Start migration: retry 1 of 4\n/);
   } finally {
     await fake.close();
   }
