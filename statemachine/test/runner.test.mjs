@@ -96,6 +96,7 @@ test('a migrate run through the HTTP invoke API: SUCCEEDED, exit 0, output on st
     assert.match(r.stderr, /\] Seed source database\n.*Seed source database: 990 rows loaded/);
     assert.match(r.stderr, /Check migration progress: phase full-load, full load 50.0%, lag 12.5 s, 3\/6 tables loaded/);
     assert.match(r.stderr, /Check migration progress: phase in-sync, full load 100%, lag 0.2 s, 6\/6 tables loaded/);
+    assert.match(r.stderr, /Assess source and target: ready: 3 checks\n/);
     assert.match(r.stderr, /Validate one table: orders identical/);
     assert.match(r.stderr, /Write report: verdict identical/);
     assert.match(r.stderr, /execution runner-test: SUCCEEDED in/);
