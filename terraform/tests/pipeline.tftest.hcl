@@ -131,7 +131,7 @@ run "dms_engine_defaults" {
     error_message = "No inline ingress rules: every rule is a separate, checked resource."
   }
   assert {
-    condition     = toset(keys(aws_vpc_endpoint.interface)) == toset(["secretsmanager", "dms", "monitoring", "sns"]) && aws_vpc_endpoint.s3.vpc_endpoint_type == "Gateway"
+    condition     = toset(keys(aws_vpc_endpoint.interface)) == toset(["secretsmanager", "dms", "monitoring", "rds", "sns"]) && aws_vpc_endpoint.s3.vpc_endpoint_type == "Gateway"
     error_message = "Interface endpoints for Secrets Manager, DMS, CloudWatch and SNS, and the S3 gateway endpoint."
   }
 

@@ -149,7 +149,7 @@ async fn rds_instances_are_described_when_configured() {
             assert!(text.contains("AlreadyExists"), "{text}");
         }
     }
-    let (service, _, _) = service(
+    let (rds_service, _, _) = service(
         "rds",
         &[
             ("SOURCE_DB_INSTANCE_ID", "assess-src"),
@@ -157,7 +157,10 @@ async fn rds_instances_are_described_when_configured() {
         ],
     )
     .await;
-    let result = service.handle(json!({"action": "assess"})).await.unwrap();
+    let result = rds_service
+        .handle(json!({"action": "assess"}))
+        .await
+        .unwrap();
     let report: AssessReport = serde_json::from_value(result).unwrap();
     for name in [
         "rds-instance-available",
