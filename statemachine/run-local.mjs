@@ -162,6 +162,10 @@ function describeResult(fn, payload, result) {
       return `schema ${result.schema} ${result.created ? 'created' : 'already there'} on the ${result.database}`;
     case 'start-task':
       if (payload.action === 'sync-sequences') return `${result.sequences?.length ?? 0} sequences synced`;
+      if (payload.action === 'assess') {
+        const failed = (result.checks ?? []).filter((c) => c.status === 'fail').map((c) => c.name);
+        return `${result.verdict}: ${result.checks?.length ?? 0} checks${failed.length ? `, failed ${failed.join(', ')}` : ''}`;
+      }
       return `${result.outcome}: ${result.message}`;
     case 'validate-tables':
       if (payload.action === 'plan') return `${result.work?.length ?? 0} work items, database checks ${result.status}`;

@@ -127,6 +127,22 @@ data "aws_iam_policy_document" "lambda_dms" {
   }
 }
 
+# start-task assess: the RDS checks read the two instances and the source's
+# parameter group (rds.logical_replication, slot and sender settings).
+data "aws_iam_policy_document" "lambda_assess" {
+  statement {
+    sid       = "DescribeTheInstances"
+    actions   = ["rds:DescribeDBInstances"]
+    resources = [local.source_db.arn, local.target_db.arn]
+  }
+
+  statement {
+    sid       = "ReadTheSourceParameters"
+    actions   = ["rds:DescribeDBParameters"]
+    resources = [aws_db_parameter_group.source.arn]
+  }
+}
+
 data "aws_iam_policy_document" "lambda_report" {
   statement {
     sid       = "WriteReports"
@@ -161,6 +177,7 @@ data "aws_iam_policy_document" "lambda" {
     [data.aws_iam_policy_document.lambda_base[each.key].json],
     contains(local.db_functions, each.key) ? [data.aws_iam_policy_document.lambda_db_secrets.json] : [],
     contains(local.engine_functions, each.key) && local.dms_enabled ? [data.aws_iam_policy_document.lambda_dms[0].json] : [],
+    each.key == "start-task" ? [data.aws_iam_policy_document.lambda_assess.json] : [],
     each.key == "report" ? [data.aws_iam_policy_document.lambda_report.json] : [],
   )
 }

@@ -36,6 +36,8 @@ locals {
     NATIVE_PUBLICATION                 = local.env_spec.NATIVE_PUBLICATION.default
     NATIVE_SUBSCRIPTION                = local.env_spec.NATIVE_SUBSCRIPTION.default
     NATIVE_SOURCE_SSLMODE              = "require" # RDS cannot read a CA file of ours
+    SOURCE_DB_INSTANCE_ID              = local.source_db.identifier
+    TARGET_DB_INSTANCE_ID              = local.target_db.identifier
     IN_SYNC_LAG_SECONDS                = tostring(var.in_sync_lag_seconds)
     VALIDATE_WORKERS                   = tostring(var.validate_workers)
     VALIDATE_STATEMENT_TIMEOUT_SECONDS = tostring(local.validate_statement_timeout)

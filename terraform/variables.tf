@@ -38,13 +38,13 @@ variable "vpc_cidr" {
 }
 
 variable "interface_endpoint_services" {
-  description = "Interface VPC endpoints (service short names) so the private subnets need no NAT gateway. secretsmanager: functions and DMS read credentials; dms: start-task/poll-task call the DMS API (dropped automatically with the native engine); monitoring: poll-task reads CDC latency; sns: report notifies. Lambda and DMS logs are shipped by those services, so logs is not needed by default. S3 always gets a free gateway endpoint."
+  description = "Interface VPC endpoints (service short names) so the private subnets need no NAT gateway. secretsmanager: functions and DMS read credentials; dms: start-task/poll-task call the DMS API (dropped automatically with the native engine); monitoring: poll-task reads CDC latency; rds: start-task's assess describes the RDS instances and the source parameter group; sns: report notifies. Lambda and DMS logs are shipped by those services, so logs is not needed by default. S3 always gets a free gateway endpoint."
   type        = list(string)
-  default     = ["secretsmanager", "dms", "monitoring", "sns"]
+  default     = ["secretsmanager", "dms", "monitoring", "rds", "sns"]
 
   validation {
-    condition     = length(setsubtract(var.interface_endpoint_services, ["secretsmanager", "dms", "monitoring", "sns", "logs", "states", "sts", "xray", "kms"])) == 0
-    error_message = "interface_endpoint_services may only contain: secretsmanager, dms, monitoring, sns, logs, states, sts, xray, kms."
+    condition     = length(setsubtract(var.interface_endpoint_services, ["secretsmanager", "dms", "monitoring", "rds", "sns", "logs", "states", "sts", "xray", "kms"])) == 0
+    error_message = "interface_endpoint_services may only contain: secretsmanager, dms, monitoring, rds, sns, logs, states, sts, xray, kms."
   }
 }
 

@@ -81,6 +81,7 @@ export const PARSERS = {
     start: { test_connections: optional(bool), reload_target: optional(bool) },
     stop: {},
     'sync-sequences': {},
+    assess: {},
   }),
   'poll-task': (e) => object(e, '', { handle: required(handle), in_sync_lag_seconds: optional(number) }),
   'validate-tables': (e) => tagged(e, 'action', {
@@ -94,6 +95,7 @@ export const PARSERS = {
     started_at: optional(str),
     config: optional(anyObject),
     seed: optional((v, p) => object(v, p, { load: optional(anyObject), schema: optional(anyObject) })),
+    assessment: optional((v, p) => object(v, p, Object.fromEntries(ASSESS_FIELDS.map((f) => [f, required((y) => y)])))),
     migration: optional(anyObject),
     progress: optional(anyObject),
     cdc: optional((v, p) => object(v, p, { changes: optional(changesDoc), progress: optional(anyObject) })),
@@ -108,6 +110,7 @@ export const PARSERS = {
 
 // ---------------------------------------------------------------- documents
 export const CHANGES_FIELDS = ['mode', 'schema', 'seed', 'requested', 'applied', 'inserted', 'updated', 'deleted', 'tables', 'expected_counts', 'source_lsn', 'committed_at'];
+export const ASSESS_FIELDS = ['source', 'target', 'schemas', 'checks', 'verdict'];
 const PLAN_FIELDS = ['status', 'schema', 'checks', 'work', 'source_rows_estimate', 'seconds'];
 
 export function progress(phase, extra = {}) {
@@ -164,12 +167,26 @@ function changesResult(count, seed) {
   };
 }
 
+/** The start-task assess result: `failing` names the checks that fail. */
+export function assessResult(failing = []) {
+  const checks = ['postgres-check-wallevel', 'target-tables-empty', 'target-schema-present'].map((name) => (failing.includes(name)
+    ? { name, side: 'target', status: 'fail', summary: `${name} failed`, evidence: ['shop.orders'], fix: 'TRUNCATE those tables' }
+    : { name, side: 'source', status: 'pass', summary: 'ok', evidence: [] }));
+  for (const name of failing.filter((n) => !checks.some((c) => c.name === n))) {
+    checks.push({ name, side: 'source', status: 'fail', summary: `${name} failed`, evidence: ['seen'], fix: 'fix it' });
+  }
+  return {
+    source: 'postgres@source:5432/dmsflow', target: 'postgres@target:5432/dmsflow', schemas: ['shop'], checks,
+    verdict: failing.length ? 'not-ready' : 'ready',
+  };
+}
+
 /** What report returns, with its verdict computed as report::build does. */
 function reportResult(event) {
   const tables = (event.validation?.results ?? []).flatMap((r) => r.tables);
   const count = (s) => tables.filter((t) => t.status === s).length;
   const planStatus = event.validation?.plan?.status ?? 'identical';
-  const verdict = event.error || count('error') > 0 || planStatus === 'error' || tables.length === 0
+  const verdict = event.assessment?.verdict === 'not-ready' || event.error || count('error') > 0 || planStatus === 'error' || tables.length === 0
     ? 'failed'
     : count('different') > 0 || planStatus === 'different' ? 'different' : 'identical';
   const summary = verdict === 'failed' && event.error
@@ -197,6 +214,7 @@ const MAX_CALLS = 2000;
  *   errors               {fn: [errorType, …]}: the first calls of fn throw these, in order
  *   always               {fn: errorType}: fn always throws it
  *   planStatus           the plan's own status
+ *   failingChecks        names of the assessment checks that fail (verdict not-ready)
  */
 export function world(script = {}) {
   const calls = [];
@@ -243,6 +261,7 @@ export function world(script = {}) {
         burstApplied = true;
         return changesResult(payload.count, payload.seed);
       case 'start-task':
+        if (payload.action === 'assess') return assessResult(script.failingChecks ?? []);
         if (payload.action === 'sync-sequences') {
           return { action: 'sync-sequences', sequences: [{ sequence: 'shop.orders_order_id_seq', source_last_value: 208, target_before: 1, target_after: 208 }] };
         }

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { render } from '../render.mjs';
-import { world, PROGRESS_FIXTURE } from './fakes.mjs';
+import { world, PROGRESS_FIXTURE, ASSESS_FIELDS } from './fakes.mjs';
 
 const definition = render();
 
@@ -56,14 +56,14 @@ async function run(input, script) {
 
 const times = (list, name) => list.filter((n) => n === name).length;
 const lastReport = (r) => r.w.payloads('report').at(-1);
-const REPORT_KEYS = ['cdc', 'config', 'error', 'execution', 'migration', 'mode', 'progress', 'seed', 'sequences', 'started_at', 'validation'];
+const REPORT_KEYS = ['assessment', 'cdc', 'config', 'error', 'execution', 'migration', 'mode', 'progress', 'seed', 'sequences', 'started_at', 'validation'];
 
 test('migrate, happy path with seed and CDC proof: every step in order, every payload as in docs/contracts.md', async () => {
   const r = await run({ mode: 'migrate', seed: { scale: 2 }, cdc_proof: { count: 100 } });
   assert.equal(r.status, 'SUCCEEDED', JSON.stringify(r.error));
   const tasks = r.events.filter((e) => e.type === 'StateEntered' && e.state.type === 'Task' && e.index === undefined).map((e) => e.state.name);
   assert.deepEqual([...new Set(tasks)], [
-    'Seed source database', 'Create target schema', 'Start migration', 'Check migration progress',
+    'Seed source database', 'Create target schema', 'Assess source and target', 'Start migration', 'Check migration progress',
     'Apply CDC burst', 'Check CDC progress', 'Sync sequences', 'Plan validation', 'Write report',
   ]);
   assert.deepEqual(r.w.payloads('seed-source'), [
@@ -72,6 +72,7 @@ test('migrate, happy path with seed and CDC proof: every step in order, every pa
     { mode: 'changes', count: 100 },
   ]);
   assert.deepEqual(r.w.payloads('start-task'), [
+    { action: 'assess' },
     { action: 'start', test_connections: false, reload_target: false },
     { action: 'sync-sequences' },
   ]);
@@ -94,8 +95,10 @@ test('migrate, happy path with seed and CDC proof: every step in order, every pa
   assert.match(report.started_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, '$$.Execution.StartTime (the library sets it)');
   assert.deepEqual(report.config, {
     mode: 'migrate', seed: { scale: 2, mode: 'load' }, cdc_proof: { count: 100, mode: 'changes' }, poll_interval_seconds: 15, max_polls: 240,
-    in_sync_lag_seconds: null, test_connections: false, reload_target: false, tables: null, sequences: 'fail', validation_concurrency: 4,
+    in_sync_lag_seconds: null, test_connections: false, reload_target: false, tables: null, sequences: 'fail', validation_concurrency: 4, assess: true,
   });
+  assert.deepEqual(Object.keys(report.assessment).sort(), [...ASSESS_FIELDS].sort(), 'the assessment, whole');
+  assert.equal(report.assessment.verdict, 'ready');
   assert.equal(report.seed.load.total_rows, 1980);
   assert.deepEqual(report.seed.schema, { mode: 'schema', schema: 'shop', database: 'target', created: true });
   assert.equal(report.migration.outcome, 'created');
@@ -111,6 +114,33 @@ test('migrate, happy path with seed and CDC proof: every step in order, every pa
   assert.equal(r.entered.at(-1), 'Target is identical');
   assert.equal(r.output.verdict, 'identical', 'the execution output is the report summary');
   assert.match(r.output.report.markdown, /dmsflow-test-execution\.md$/);
+});
+
+test('assessment not ready: failure report with the failed checks, FAILED before the engine is started', async () => {
+  const r = await run({ mode: 'migrate', seed: { scale: 1 } }, { failingChecks: ['target-tables-empty', 'large-objects'] });
+  assert.equal(r.status, 'FAILED');
+  assert.equal(r.error.name, 'AssessmentNotReady');
+  assert.match(r.error.cause, /premigration assessment failed a check/);
+  assert.deepEqual(r.w.payloads('start-task'), [{ action: 'assess' }], 'assessed, never started');
+  assert.equal(r.w.payloads('poll-task').length, 0);
+  assert.equal(r.w.payloads('validate-tables').length, 0);
+  assert.deepEqual(r.entered.slice(-6), ['Create target schema', 'Assess requested?', 'Assess source and target', 'Ready to migrate?', 'Assessment not ready', 'Write failure report', 'Execution failed'].slice(-6));
+  const report = lastReport(r);
+  assert.equal(report.error.Error, 'AssessmentNotReady');
+  assert.equal(report.assessment.verdict, 'not-ready');
+  assert.deepEqual(report.assessment.checks.filter((c) => c.status === 'fail').map((c) => c.name), ['target-tables-empty', 'large-objects']);
+  assert.ok(report.assessment.checks.every((c) => c.status !== 'fail' || c.fix), 'each failed check carries its fix to the report');
+  assert.equal(report.migration, null);
+  assert.equal(r.output, undefined);
+});
+
+test('"assess": false skips the assessment: straight to the start, no assessment in the report', async () => {
+  const r = await run({ mode: 'migrate', assess: false }, { failingChecks: ['target-tables-empty'] });
+  assert.equal(r.status, 'SUCCEEDED', JSON.stringify(r.error));
+  assert.ok(!r.entered.includes('Assess source and target'));
+  assert.deepEqual(r.w.payloads('start-task').map((p) => p.action), ['start', 'sync-sequences']);
+  assert.equal(lastReport(r).assessment, null);
+  assert.equal(lastReport(r).config.assess, false);
 });
 
 test('the poll loop is taken until in-sync: starting, full-load, cdc-catching-up, in-sync', async () => {
@@ -190,7 +220,7 @@ test('a table that could not be compared: verdict failed, FAILED as not verified
 });
 
 test('Lambda.ServiceException, then DatabaseUnavailable: the same step is retried by each retrier, then succeeds', async () => {
-  const r = await run({ mode: 'migrate' }, { errors: { 'start-task': ['Lambda.ServiceException', 'DatabaseUnavailable'], 'validate-tables': ['AwsTransient'] } });
+  const r = await run({ mode: 'migrate' }, { errors: { 'start-task': [null, 'Lambda.ServiceException', 'DatabaseUnavailable'], 'validate-tables': ['AwsTransient'] } });
   assert.equal(r.status, 'SUCCEEDED', JSON.stringify(r.error));
   const starts = r.w.payloads('start-task').filter((p) => p.action === 'start');
   assert.equal(starts.length, 3, 'start invoked three times');
@@ -276,6 +306,7 @@ test('an input the machine cannot use is refused before any function runs, with 
     { mode: 'migrate', poll_interval_seconds: '15' },
     { mode: 'validate', validation_concurrency: -1 },
     { mode: 'migrate', in_sync_lag_seconds: 'low' },
+    { mode: 'migrate', assess: 'no' },
   ]) {
     const r = await run(input);
     assert.equal(r.status, 'FAILED', JSON.stringify(input));

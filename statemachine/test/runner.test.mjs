@@ -96,6 +96,7 @@ test('a migrate run through the HTTP invoke API: SUCCEEDED, exit 0, output on st
     assert.match(r.stderr, /\] Seed source database\n.*Seed source database: 990 rows loaded/);
     assert.match(r.stderr, /Check migration progress: phase full-load, full load 50.0%, lag 12.5 s, 3\/6 tables loaded/);
     assert.match(r.stderr, /Check migration progress: phase in-sync, full load 100%, lag 0.2 s, 6\/6 tables loaded/);
+    assert.match(r.stderr, /Assess source and target: ready: 3 checks\n/);
     assert.match(r.stderr, /Validate one table: orders identical/);
     assert.match(r.stderr, /Write report: verdict identical/);
     assert.match(r.stderr, /execution runner-test: SUCCEEDED in/);
@@ -116,14 +117,15 @@ test('a migrate run through the HTTP invoke API: SUCCEEDED, exit 0, output on st
 });
 
 test('HTTP 500 {"errorType":"DatabaseUnavailable"} is retried by the definition, then the 200 goes on', async () => {
-  const fake = await fakeWatch({ errors: { 'start-task': ['DatabaseUnavailable'] } });
+  // Call 1 is the assessment; call 2, the start, fails once.
+  const fake = await fakeWatch({ errors: { 'start-task': [null, 'DatabaseUnavailable'] } });
   try {
     const r = await runner(args(fake.port, { mode: 'migrate' }));
     assert.equal(r.code, 0, r.stderr);
     const retried = r.events.filter((e) => e.type === 'StateRetried');
     assert.deepEqual(retried.map((e) => [e.state, e.errorEquals.includes('DatabaseUnavailable')]), [['Start migration', true]]);
     assert.equal(fake.w.payloads('start-task').filter((p) => p.action === 'start').length, 2);
-    assert.match(r.stderr, /Start migration: DatabaseUnavailable: start-task: DatabaseUnavailable \(call 1\)\n.*Start migration: retry 1 of 4\n/);
+    assert.match(r.stderr, /Start migration: DatabaseUnavailable: start-task: DatabaseUnavailable \(call 2\)\n.*Start migration: retry 1 of 4\n/);
   } finally {
     await fake.close();
   }

@@ -226,6 +226,7 @@ test('result selectors name exactly the fields of the contract\'s result types (
     'poll-task': contractFields(resultType('poll-task')),
     'start-task start': contractFields(resultType('start-task', 'start')),
     'start-task sync-sequences': contractFields(resultType('start-task', 'sync-sequences')),
+    'start-task assess': contractFields(resultType('start-task', 'assess')),
     'seed-source schema': contractFields(resultType('seed-source', 'schema')),
     report: contractFields(resultType('report')),
   };

@@ -131,7 +131,7 @@ run "dms_engine_defaults" {
     error_message = "No inline ingress rules: every rule is a separate, checked resource."
   }
   assert {
-    condition     = toset(keys(aws_vpc_endpoint.interface)) == toset(["secretsmanager", "dms", "monitoring", "sns"]) && aws_vpc_endpoint.s3.vpc_endpoint_type == "Gateway"
+    condition     = toset(keys(aws_vpc_endpoint.interface)) == toset(["secretsmanager", "dms", "monitoring", "rds", "sns"]) && aws_vpc_endpoint.s3.vpc_endpoint_type == "Gateway"
     error_message = "Interface endpoints for Secrets Manager, DMS, CloudWatch and SNS, and the S3 gateway endpoint."
   }
 
@@ -246,11 +246,24 @@ run "dms_engine_defaults" {
     condition = (
       length(data.aws_iam_policy_document.lambda["seed-source"].source_policy_documents) == 2
       && length(data.aws_iam_policy_document.lambda["validate-tables"].source_policy_documents) == 2
-      && length(data.aws_iam_policy_document.lambda["start-task"].source_policy_documents) == 3
+      && length(data.aws_iam_policy_document.lambda["start-task"].source_policy_documents) == 4
       && length(data.aws_iam_policy_document.lambda["poll-task"].source_policy_documents) == 3
       && length(data.aws_iam_policy_document.lambda["report"].source_policy_documents) == 2
     )
-    error_message = "Each function gets only its own permission sets (base + secrets, + DMS for the engine functions, + reports for report)."
+    error_message = "Each function gets only its own permission sets (base + secrets, + DMS for the engine functions, + RDS reads for start-task, + reports for report)."
+  }
+  assert {
+    condition = (
+      toset(data.aws_iam_policy_document.lambda_assess.statement[0].actions) == toset(["rds:DescribeDBInstances"])
+      && toset(data.aws_iam_policy_document.lambda_assess.statement[0].resources) == toset([aws_db_instance.this["source"].arn, aws_db_instance.this["target"].arn])
+      && toset(data.aws_iam_policy_document.lambda_assess.statement[1].actions) == toset(["rds:DescribeDBParameters"])
+      && toset(data.aws_iam_policy_document.lambda_assess.statement[1].resources) == toset([aws_db_parameter_group.source.arn])
+    )
+    error_message = "start-task's assess may describe only the two instances and read only the source's parameter group."
+  }
+  assert {
+    condition     = aws_lambda_function.this["start-task"].environment[0].variables.SOURCE_DB_INSTANCE_ID == aws_db_instance.this["source"].identifier && aws_lambda_function.this["start-task"].environment[0].variables.TARGET_DB_INSTANCE_ID == aws_db_instance.this["target"].identifier && !contains(keys(aws_lambda_function.this["poll-task"].environment[0].variables), "SOURCE_DB_INSTANCE_ID")
+    error_message = "The RDS instance ids go to start-task only (contract/dmsflow.contract.json)."
   }
   assert {
     condition     = data.aws_iam_policy_document.lambda_base["poll-task"].statement[0].resources == toset(["${aws_cloudwatch_log_group.lambda["poll-task"].arn}:*"])

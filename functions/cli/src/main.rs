@@ -1,6 +1,7 @@
 //! `dmsflow`: the library on a terminal. Seed a database, drive native logical
 //! replication, validate any two PostgreSQL databases.
 
+mod assess_cmd;
 mod common;
 mod replicate_cmd;
 mod seed_cmd;
@@ -29,6 +30,8 @@ enum Command {
     /// Compare two databases: schema, secondary objects, sequences, every row.
     /// Exit code 0 identical, 1 different, 2 error.
     Validate(validate_cmd::ValidateArgs),
+    /// Premigration assessment: exit code 0 ready, 1 a check failed, 2 error.
+    Assess(assess_cmd::AssessArgs),
 }
 
 #[tokio::main]
@@ -44,5 +47,6 @@ async fn main() -> ExitCode {
         Command::Seed(args) => seed_cmd::run(args).await,
         Command::Replicate(args) => replicate_cmd::run(args).await,
         Command::Validate(args) => validate_cmd::run(args).await,
+        Command::Assess(args) => assess_cmd::run(args).await,
     }
 }

@@ -1,10 +1,11 @@
 //! Lambda `start-task`: start or stop the migration engine chosen by
-//! `MIGRATION_ENGINE`, or sync sequences. Logic: `dmsflow::engine`.
+//! `MIGRATION_ENGINE`, sync sequences, or assess before a migration. Logic: `dmsflow::engine`.
 
+use dmsflow::assess::rds_sdk::RdsSdk;
 use dmsflow::config::ProcessEnv;
 use dmsflow::engine::dms::DmsClients;
 use dmsflow::engine::setup::{EngineConfig, EngineContext};
-use dmsflow::handlers::start_task::StartTaskService;
+use dmsflow::handlers::start_task::{rds_instances_from_env, StartTaskService};
 use dmsflow::secrets::SecretsManagerStore;
 use dmsflow::HandlerError;
 
@@ -18,7 +19,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             SecretsManagerStore::new(&sdk),
             DmsClients::new(&sdk),
         );
-        Ok::<_, HandlerError>(StartTaskService::new(context))
+        let mut service = StartTaskService::new(context);
+        if let Some(instances) = rds_instances_from_env(&ProcessEnv)? {
+            service = service.with_rds(RdsSdk::new(&sdk), instances);
+        }
+        Ok::<_, HandlerError>(service)
     };
     dmsflow::lambda::run(init, |service, event| service.handle(event)).await
 }

@@ -1,11 +1,15 @@
 //! What an assessment returns: one [`AssessCheck`] per check, and a verdict.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// How one check came out. A `fail` stops the migration; a `warn` is reported
 /// and does not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
+#[schemars(rename = "AssessStatus")]
 pub enum Status {
     Pass,
     Warn,
@@ -23,8 +27,9 @@ impl Status {
 }
 
 /// Which database (or AWS resource) a check looked at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(rename = "AssessSide")]
 pub enum Side {
     Source,
     Target,
@@ -44,7 +49,7 @@ impl Side {
 /// One check. `name` is stable (DMS's premigration assessment API key where
 /// one matches, e.g. `postgres-check-wallevel`); `evidence` is what was seen
 /// (tables, setting values), `fix` what to do when it is not a pass.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AssessCheck {
     pub name: String,
     pub side: Side,
@@ -84,8 +89,9 @@ impl AssessCheck {
 }
 
 /// `ready`: no check failed. `not-ready`: at least one did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[schemars(rename = "AssessVerdict")]
 pub enum Verdict {
     Ready,
     NotReady,
@@ -109,7 +115,7 @@ impl Verdict {
 }
 
 /// The whole assessment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AssessReport {
     /// `user@host:port/db` of each side (never a password).
     pub source: String,

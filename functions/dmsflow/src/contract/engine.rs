@@ -1,7 +1,10 @@
 //! `start-task` and `poll-task`: their events, the handle of a migration, what
 //! a start or stop did, the progress document (the state machine's Choice reads
-//! `phase`; fixture `tests/fixtures/progress.json`) and the sequence sync result.
+//! `phase`; fixture `tests/fixtures/progress.json`), the sequence sync result,
+//! and the premigration assessment's report ([`AssessReport`], the result of
+//! `{"action":"assess"}`; its Choice reads `verdict`).
 
+pub use crate::assess::model::{AssessCheck, AssessReport};
 use crate::events::{parse_event, split_tag, EventError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -285,6 +288,11 @@ pub enum StartTaskEvent {
     Start(StartRequest),
     Stop,
     SyncSequences,
+    /// The premigration assessment of source and target (and their RDS
+    /// instances when SOURCE_DB_INSTANCE_ID / TARGET_DB_INSTANCE_ID are set).
+    /// Its result is an [`AssessReport`]; a failed check is its `verdict`
+    /// `not-ready`, not an error.
+    Assess,
 }
 
 /// An action without options: the rest of the event must be empty.
@@ -294,17 +302,19 @@ struct Empty {}
 
 impl StartTaskEvent {
     pub fn from_value(value: Value) -> Result<Self, EventError> {
-        let (action, rest) = split_tag(value, "action", &["start", "stop", "sync-sequences"])?;
+        let (action, rest) = split_tag(
+            value,
+            "action",
+            &["start", "stop", "sync-sequences", "assess"],
+        )?;
+        if action == "start" {
+            return Ok(StartTaskEvent::Start(parse_event(rest)?));
+        }
+        let _: Empty = parse_event(rest)?;
         Ok(match action.as_str() {
-            "start" => StartTaskEvent::Start(parse_event(rest)?),
-            "stop" => {
-                let _: Empty = parse_event(rest)?;
-                StartTaskEvent::Stop
-            }
-            _ => {
-                let _: Empty = parse_event(rest)?;
-                StartTaskEvent::SyncSequences
-            }
+            "stop" => StartTaskEvent::Stop,
+            "assess" => StartTaskEvent::Assess,
+            _ => StartTaskEvent::SyncSequences,
         })
     }
 }

@@ -309,6 +309,15 @@ pub const NATIVE_SOURCE_SSLMODE: Var<Choice> = Var { name: "NATIVE_SOURCE_SSLMOD
     value: Choice { default: "require", allowed: &["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] } };
 pub const NATIVE_SOURCE_SSLROOTCERT: Var<Text> = text("NATIVE_SOURCE_SSLROOTCERT", ENGINE_FUNCTIONS, NONE, None,
     "CA file on the target server's filesystem for the subscription's connection (optional; for sslmode verify-ca/verify-full).");
+pub const SOURCE_DB_INSTANCE_ID: Var<Text> = text("SOURCE_DB_INSTANCE_ID", &[StartTask], NONE, None,
+    "RDS DB instance identifier of the source (optional). With TARGET_DB_INSTANCE_ID (both or neither), `assess` adds the RDS checks: instances available, versions, storage, backups, parameter groups.");
+pub const TARGET_DB_INSTANCE_ID: Var<Text> = text(
+    "TARGET_DB_INSTANCE_ID",
+    &[StartTask],
+    NONE,
+    None,
+    "RDS DB instance identifier of the target (optional; see SOURCE_DB_INSTANCE_ID).",
+);
 pub const IN_SYNC_LAG_SECONDS: Var<Number> = Var {
     name: "IN_SYNC_LAG_SECONDS",
     functions: &[PollTask],
@@ -467,6 +476,8 @@ pub const ENV_VARS: &[EnvVar] = &[
     NATIVE_SUBSCRIPTION.entry(),
     NATIVE_SOURCE_SSLMODE.entry(),
     NATIVE_SOURCE_SSLROOTCERT.entry(),
+    SOURCE_DB_INSTANCE_ID.entry(),
+    TARGET_DB_INSTANCE_ID.entry(),
     IN_SYNC_LAG_SECONDS.entry(),
     VALIDATE_WORKERS.entry(),
     VALIDATE_CHUNK_ROWS.entry(),

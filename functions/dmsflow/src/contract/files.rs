@@ -25,6 +25,7 @@ const DOC_TYPES: &[&str] = &[
     "StartTaskEvent",
     "ActionResult",
     "SequencesResult",
+    "AssessReport",
     "Handle",
     "PollEvent",
     "Progress",

@@ -53,6 +53,7 @@ const FUNCTIONS: &[FunctionContract] = &[
             ("start", "ActionResult"),
             ("stop", "ActionResult"),
             ("sync-sequences", "SequencesResult"),
+            ("assess", "AssessReport"),
         ],
     },
     FunctionContract {
@@ -95,6 +96,7 @@ pub fn schemas() -> Map<String, Value> {
     add("StartTaskEvent", schema::<engine::StartTaskEvent>());
     add("ActionResult", schema::<engine::ActionResult>());
     add("SequencesResult", schema::<engine::SequencesResult>());
+    add("AssessReport", schema::<engine::AssessReport>());
     add("Handle", schema::<engine::Handle>());
     add("PollEvent", schema::<engine::PollEvent>());
     add("Progress", schema::<engine::Progress>());

@@ -2,7 +2,7 @@
 //! document it writes, and the summary it returns.
 
 use crate::contract::engine::{
-    ActionResult, EngineKind, Outcome, Phase, Progress, SequencesResult,
+    ActionResult, AssessReport, EngineKind, Outcome, Phase, Progress, SequencesResult,
 };
 use crate::contract::seed::{ChangesResult, LoadResult, SchemaResult};
 use crate::contract::validate::{Check, PlanChecks, PlanResult, TableResult, TablesResult};
@@ -52,6 +52,9 @@ pub struct ReportEvent {
     pub config: Option<Value>,
     #[serde(default)]
     pub seed: Option<SeedSection>,
+    /// start-task assess's result (the premigration assessment).
+    #[serde(default)]
+    pub assessment: Option<AssessReport>,
     /// start-task's result.
     #[serde(default)]
     pub migration: Option<ActionResult>,
@@ -144,6 +147,8 @@ pub struct Report {
     pub cdc: Option<CdcSummary>,
     pub sequences: Option<SequencesResult>,
     pub seed: Option<SeedSection>,
+    /// The premigration assessment, when the execution ran one.
+    pub assessment: Option<AssessReport>,
     pub validation_seconds: f64,
     pub failure: Option<ExecutionError>,
     /// Where the documents were written.

@@ -1,8 +1,15 @@
-//! `start-task` handler: start, stop or sync sequences. The engine comes from
-//! `MIGRATION_ENGINE`; the action logic ([`run_action`]) is generic over
-//! [`MigrationEngine`].
+//! `start-task` handler: start, stop, sync sequences or assess. The engine
+//! comes from `MIGRATION_ENGINE`; the action logic ([`run_action`]) is generic
+//! over [`MigrationEngine`]. `assess` runs the premigration assessment
+//! ([`crate::assess`]) and returns its report: a failed check is the report's
+//! `verdict`, not an error (the state machine's Choice decides).
 
+use crate::assess::rds::RdsInstances;
+use crate::assess::rds_sdk::RdsSdk;
+use crate::assess::{self, AssessOptions};
+use crate::config::{ConfigError, Env, EnvSource};
 pub use crate::contract::engine::StartTaskEvent;
+use crate::contract::env::{SOURCE_DB_INSTANCE_ID, TARGET_DB_INSTANCE_ID};
 use crate::engine::sequences::sync_sequences;
 use crate::engine::setup::EngineContext;
 use crate::engine::{EngineKind, MigrationEngine};
@@ -32,10 +39,10 @@ pub async fn run_action<E: MigrationEngine>(
             tracing::info!(engine = %engine.kind(), "stop");
             engine.stop().await?
         }
-        StartTaskEvent::SyncSequences => {
+        StartTaskEvent::SyncSequences | StartTaskEvent::Assess => {
             return Err(HandlerError::new(
                 crate::ErrorType::InvalidEvent,
-                "sync-sequences is not an engine action",
+                "sync-sequences and assess are not engine actions",
             ))
         }
     };
@@ -43,30 +50,90 @@ pub async fn run_action<E: MigrationEngine>(
     super::to_json(&result)
 }
 
+/// The RDS instances to assess, from SOURCE_DB_INSTANCE_ID and
+/// TARGET_DB_INSTANCE_ID: both set, or neither (no RDS checks).
+pub fn rds_instances_from_env<E: EnvSource + ?Sized>(
+    env: &E,
+) -> Result<Option<RdsInstances>, ConfigError> {
+    let e = Env(env);
+    match (e.text(&SOURCE_DB_INSTANCE_ID), e.text(&TARGET_DB_INSTANCE_ID)) {
+        (Some(source), Some(target)) => Ok(Some(RdsInstances { source, target })),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(ConfigError::Missing {
+            var: TARGET_DB_INSTANCE_ID.name,
+            hint: "set both SOURCE_DB_INSTANCE_ID and TARGET_DB_INSTANCE_ID for the RDS checks of assess, or neither",
+        }),
+        (None, Some(_)) => Err(ConfigError::Missing {
+            var: SOURCE_DB_INSTANCE_ID.name,
+            hint: "set both SOURCE_DB_INSTANCE_ID and TARGET_DB_INSTANCE_ID for the RDS checks of assess, or neither",
+        }),
+    }
+}
+
 #[derive(Debug)]
 pub struct StartTaskService<S> {
     context: EngineContext<S>,
+    /// The RDS client and instances `assess` checks; `None`: databases only.
+    rds: Option<(RdsSdk, RdsInstances)>,
 }
 
 impl<S: SecretStore> StartTaskService<S> {
     pub fn new(context: EngineContext<S>) -> Self {
-        StartTaskService { context }
+        StartTaskService { context, rds: None }
+    }
+
+    /// `assess` also checks these RDS instances through `sdk`.
+    pub fn with_rds(mut self, sdk: RdsSdk, instances: RdsInstances) -> Self {
+        self.rds = Some((sdk, instances));
+        self
     }
 
     pub async fn handle(&self, event: Value) -> Result<Value, HandlerError> {
         let event = StartTaskEvent::from_value(event)?;
-        if event == StartTaskEvent::SyncSequences {
-            let (source, target) = self.context.databases().await?;
-            let result =
-                sync_sequences(&source, &target, &self.context.config.common.schema).await?;
-            tracing::info!(sequences = result.sequences.len(), "sequences synced");
-            return super::to_json(&result);
+        match event {
+            StartTaskEvent::SyncSequences => {
+                let (source, target) = self.context.databases().await?;
+                let result =
+                    sync_sequences(&source, &target, &self.context.config.common.schema).await?;
+                tracing::info!(sequences = result.sequences.len(), "sequences synced");
+                super::to_json(&result)
+            }
+            StartTaskEvent::Assess => self.assess().await,
+            StartTaskEvent::Start(_) | StartTaskEvent::Stop => {
+                let engine = self
+                    .context
+                    .engine_for(&self.context.config.handle())
+                    .await?;
+                run_action(&engine, &event).await
+            }
         }
-        let engine = self
-            .context
-            .engine_for(&self.context.config.handle())
-            .await?;
-        run_action(&engine, &event).await
+    }
+
+    /// The assessment of DB_SCHEMA for the configured engine.
+    async fn assess(&self) -> Result<Value, HandlerError> {
+        let config = &self.context.config;
+        if config.source.is_none() || config.target.is_none() {
+            return Err(HandlerError::new(
+                crate::ErrorType::ConfigError,
+                "assess needs SOURCE_SECRET_ARN and TARGET_SECRET_ARN (it connects to both databases)",
+            ));
+        }
+        let (source, target) = self.context.databases().await?;
+        let options = AssessOptions {
+            schemas: vec![config.common.schema.clone()],
+            engine: config.engine,
+            ..AssessOptions::default()
+        };
+        tracing::info!(engine = %config.engine, schema = %config.common.schema, rds = self.rds.is_some(), "assess");
+        let report = match &self.rds {
+            Some((sdk, instances)) => {
+                assess::assess_with_rds(&source, &target, sdk, instances, &options).await?
+            }
+            None => assess::assess(&source, &target, &options).await?,
+        };
+        let failed: Vec<&str> = report.failed().map(|c| c.name.as_str()).collect();
+        tracing::info!(verdict = report.verdict.as_str(), checks = report.checks.len(), failed = ?failed, "assessed");
+        super::to_json(&report)
     }
 }
 
@@ -96,6 +163,13 @@ mod tests {
             StartTaskEvent::from_value(json!({"action": "sync-sequences"})).unwrap(),
             StartTaskEvent::SyncSequences
         );
+        assert_eq!(
+            StartTaskEvent::from_value(json!({"action": "assess"})).unwrap(),
+            StartTaskEvent::Assess
+        );
+        let err =
+            StartTaskEvent::from_value(json!({"action": "assess", "schemas": ["a"]})).unwrap_err();
+        assert!(err.to_string().contains("schemas"), "{err}");
         let err = StartTaskEvent::from_value(json!({"action": "stop", "force": true})).unwrap_err();
         assert!(err.to_string().contains("force"), "{err}");
         let err =
@@ -105,5 +179,26 @@ mod tests {
         assert!(err.to_string().contains("`action`"), "{err}");
         let err = StartTaskEvent::from_value(json!({})).unwrap_err();
         assert!(err.to_string().contains("missing field `action`"), "{err}");
+    }
+
+    #[test]
+    fn rds_instances_both_or_neither() {
+        use std::collections::HashMap;
+        let none: HashMap<&str, &str> = HashMap::new();
+        assert_eq!(rds_instances_from_env(&none).unwrap(), None);
+        let both = HashMap::from([
+            ("SOURCE_DB_INSTANCE_ID", "src-db"),
+            ("TARGET_DB_INSTANCE_ID", "tgt-db"),
+        ]);
+        assert_eq!(
+            rds_instances_from_env(&both).unwrap(),
+            Some(RdsInstances {
+                source: "src-db".into(),
+                target: "tgt-db".into()
+            })
+        );
+        let one = HashMap::from([("SOURCE_DB_INSTANCE_ID", "src-db")]);
+        let err = rds_instances_from_env(&one).unwrap_err();
+        assert!(err.to_string().contains("TARGET_DB_INSTANCE_ID"), "{err}");
     }
 }

@@ -1,6 +1,7 @@
 //! The Markdown summary: what a person reads at a glance.
 
 use super::{Report, Verdict};
+use crate::assess::{AssessReport, Status as AssessStatus};
 use crate::contract::validate::{Check, CheckStatus, Status};
 use std::fmt::Write;
 
@@ -50,6 +51,50 @@ fn check_line(out: &mut String, name: &str, check: &Check) {
     }
 }
 
+/// The premigration assessment: a count per outcome, then every check that
+/// did not pass with its evidence and its fix.
+fn assessment(out: &mut String, a: &AssessReport) {
+    let count = |s: AssessStatus| a.checks.iter().filter(|c| c.status == s).count();
+    let _ = writeln!(
+        out,
+        "## Premigration assessment: {}\n\n{} check(s): {} passed, {} warned, {} failed · schemas {}\n",
+        a.verdict.as_str(),
+        a.checks.len(),
+        count(AssessStatus::Pass),
+        count(AssessStatus::Warn),
+        count(AssessStatus::Fail),
+        cell(&a.schemas.join(", "))
+    );
+    let mut findings: Vec<_> = a
+        .checks
+        .iter()
+        .filter(|c| c.status != AssessStatus::Pass)
+        .collect();
+    // Failures first: they are why the execution stopped.
+    findings.sort_by_key(|c| std::cmp::Reverse(c.status));
+    for c in findings {
+        let mark = if c.status == AssessStatus::Fail {
+            "FAIL"
+        } else {
+            "WARN"
+        };
+        let _ = writeln!(
+            out,
+            "### {mark} `{}` ({})\n\n{}\n",
+            c.name,
+            c.side.as_str(),
+            cell(&c.summary)
+        );
+        for e in c.evidence.iter().take(20) {
+            let _ = writeln!(out, "- {}", cell(e));
+        }
+        if let Some(fix) = &c.fix {
+            let _ = writeln!(out, "\nFix: {}", cell(fix));
+        }
+        let _ = writeln!(out);
+    }
+}
+
 pub fn render(r: &Report) -> String {
     let mut out = String::new();
     let badge = match r.verdict {
@@ -77,6 +122,9 @@ pub fn render(r: &Report) -> String {
                     .unwrap_or("no cause given")
             )
         );
+    }
+    if let Some(a) = &r.assessment {
+        assessment(&mut out, a);
     }
     if !r.tables.is_empty() {
         let _ = writeln!(out, "## Tables\n");

@@ -178,7 +178,26 @@ pub fn build(event: &ReportEvent, now: &str) -> Report {
     } else {
         Verdict::Identical
     };
+    let not_ready = event
+        .assessment
+        .as_ref()
+        .filter(|a| a.verdict == crate::assess::Verdict::NotReady);
+    let verdict = if not_ready.is_some() {
+        Verdict::Failed
+    } else {
+        verdict
+    };
     let summary = match (&verdict, &event.error) {
+        (Verdict::Failed, _) if not_ready.is_some() => {
+            let failed: Vec<&str> = not_ready
+                .map(|a| a.failed().map(|c| c.name.as_str()).collect())
+                .unwrap_or_default();
+            format!(
+                "FAILED: the premigration assessment is not ready ({} check(s) failed: {}); nothing was changed",
+                failed.len(),
+                failed.join(", ")
+            )
+        }
         (Verdict::Failed, Some(e)) => format!(
             "FAILED: {}{}",
             e.error,
@@ -219,6 +238,7 @@ pub fn build(event: &ReportEvent, now: &str) -> Report {
         cdc,
         sequences: event.sequences.clone(),
         seed: event.seed.clone(),
+        assessment: event.assessment.clone(),
         validation_seconds,
         failure: event.error.clone(),
         locations: BTreeMap::new(),
@@ -418,6 +438,63 @@ mod tests {
             "now",
         );
         assert_eq!(r.verdict, Verdict::Failed);
+    }
+
+    #[test]
+    fn a_not_ready_assessment_fails_the_report_and_names_the_checks() {
+        use crate::assess::{AssessCheck, AssessReport, Side, Status as CheckOutcome};
+        let assessment = AssessReport::new(
+            "u@s:1/db".into(),
+            "u@t:2/db".into(),
+            vec!["shop".into()],
+            vec![
+                AssessCheck::pass("postgres-check-wallevel", Side::Source, "logical"),
+                AssessCheck::new(
+                    "target-tables-empty",
+                    Side::Target,
+                    CheckOutcome::Fail,
+                    "1 target table(s) already hold rows",
+                )
+                .with_evidence(vec!["shop.orders".into()])
+                .with_fix("TRUNCATE those tables"),
+            ],
+        );
+        let r = build(
+            &ReportEvent {
+                mode: Mode::Migrate,
+                assessment: Some(assessment.clone()),
+                error: Some(ExecutionError {
+                    error: "AssessmentNotReady".into(),
+                    cause: Some("not ready".into()),
+                }),
+                ..ReportEvent::default()
+            },
+            "now",
+        );
+        assert_eq!(r.verdict, Verdict::Failed);
+        assert!(
+            r.summary
+                .contains("not ready (1 check(s) failed: target-tables-empty)"),
+            "{}",
+            r.summary
+        );
+        assert_eq!(r.assessment.as_ref(), Some(&assessment));
+        let md = markdown::render(&r);
+        assert!(md.contains("## Premigration assessment: not-ready"), "{md}");
+        assert!(
+            md.contains("### FAIL `target-tables-empty` (target)"),
+            "{md}"
+        );
+        assert!(md.contains("- shop.orders"), "{md}");
+        assert!(md.contains("Fix: TRUNCATE those tables"), "{md}");
+        assert!(!md.contains("### PASS"), "{md}");
+        // A ready assessment leaves the verdict to the validation.
+        let ready = AssessReport::new("s".into(), "t".into(), vec![], vec![]);
+        let mut ev = event(vec![table("a", Status::Identical, 10, 0, None)], None);
+        ev.assessment = Some(ready);
+        let r = build(&ev, "now");
+        assert_eq!(r.verdict, Verdict::Identical);
+        assert!(markdown::render(&r).contains("## Premigration assessment: ready"));
     }
 
     #[test]
