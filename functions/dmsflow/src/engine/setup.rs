@@ -8,6 +8,7 @@ use super::{
     StartRequest,
 };
 use crate::config::{ConfigError, DbCommonConfig, DbSideConfig, Env, EnvSource, Side};
+use crate::contract::env as vars;
 use crate::db::ConnectSpec;
 use crate::error::{ErrorType, HandlerError};
 use crate::secrets::{resolve_side, SecretStore};
@@ -33,8 +34,8 @@ pub struct EngineConfig {
 impl EngineConfig {
     pub fn from_env<E: EnvSource + ?Sized>(env: &E) -> Result<Self, ConfigError> {
         let e = Env(env);
-        let engine: EngineKind = e.parsed("MIGRATION_ENGINE", EngineKind::Dms)?;
-        let dms_task_arn = e.optional("DMS_TASK_ARN");
+        let engine: EngineKind = e.choice(&vars::MIGRATION_ENGINE)?;
+        let dms_task_arn = e.text(&vars::DMS_TASK_ARN);
         if engine == EngineKind::Dms {
             let arn = dms_task_arn.as_deref().ok_or(ConfigError::Missing {
                 var: "DMS_TASK_ARN",
@@ -46,38 +47,25 @@ impl EngineConfig {
                 reason,
             })?;
         }
-        let publication = e
-            .optional("NATIVE_PUBLICATION")
-            .unwrap_or_else(|| "dmsflow_pub".into());
+        let publication = e.text(&vars::NATIVE_PUBLICATION).unwrap_or_default();
         names::identifier(&publication).map_err(|reason| ConfigError::Invalid {
             var: "NATIVE_PUBLICATION",
             value: publication.clone(),
             reason,
         })?;
-        let subscription = e
-            .optional("NATIVE_SUBSCRIPTION")
-            .unwrap_or_else(|| "dmsflow_sub".into());
+        let subscription = e.text(&vars::NATIVE_SUBSCRIPTION).unwrap_or_default();
         names::slot_name(&subscription).map_err(|reason| ConfigError::Invalid {
             var: "NATIVE_SUBSCRIPTION",
             value: subscription.clone(),
             reason,
         })?;
-        let native_source_sslmode = e
-            .optional("NATIVE_SOURCE_SSLMODE")
-            .unwrap_or_else(|| "require".into());
+        let native_source_sslmode: String = e.choice(&vars::NATIVE_SOURCE_SSLMODE)?;
         names::libpq_sslmode(&native_source_sslmode).map_err(|reason| ConfigError::Invalid {
             var: "NATIVE_SOURCE_SSLMODE",
             value: native_source_sslmode.clone(),
             reason,
         })?;
-        let in_sync_lag_seconds: f64 = e.parsed("IN_SYNC_LAG_SECONDS", 5.0)?;
-        if !(in_sync_lag_seconds.is_finite() && in_sync_lag_seconds >= 0.0) {
-            return Err(ConfigError::Invalid {
-                var: "IN_SYNC_LAG_SECONDS",
-                value: in_sync_lag_seconds.to_string(),
-                reason: "must be a number of seconds, 0 or more".into(),
-            });
-        }
+        let in_sync_lag_seconds = e.number(&vars::IN_SYNC_LAG_SECONDS)?;
         let (source, target) = if engine == EngineKind::Native {
             (
                 Some(DbSideConfig::from_env(env, Side::Source)?),
@@ -95,7 +83,7 @@ impl EngineConfig {
             publication,
             subscription,
             native_source_sslmode,
-            native_source_sslrootcert: e.optional("NATIVE_SOURCE_SSLROOTCERT").map(PathBuf::from),
+            native_source_sslrootcert: e.text(&vars::NATIVE_SOURCE_SSLROOTCERT).map(PathBuf::from),
             source,
             target,
             common: DbCommonConfig::from_env(env)?,
