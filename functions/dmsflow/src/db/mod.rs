@@ -6,6 +6,9 @@ use crate::error::{Classify, ErrorType};
 use rustls::RootCertStore;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
+mod url;
+use url::{parse_failure_reason, split_tls_params};
+
 use std::fmt;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -18,7 +21,10 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// The Amazon RDS certificate authorities, trusted when no CA bundle is configured.
 /// Provenance and refresh: `scripts/refresh-rds-ca.sh`.
-pub const RDS_CA_BUNDLE: &str = include_str!("../../../certs/rds-ca-bundle.pem");
+pub const RDS_CA_BUNDLE: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../certs/rds-ca-bundle.pem"
+));
 
 /// How a connection is secured. There is deliberately no "encrypt but do not
 /// verify" mode: a migration's credentials go over this connection.
@@ -557,81 +563,6 @@ pub fn is_loopback(host: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Pull `sslmode` and `sslrootcert` out of a URL or key=value string (tokio-postgres
-/// does not know `verify-full` or `sslrootcert`); return the rest untouched.
-/// Why a connection string did not parse, without echoing it (it may hold a
-/// password). tokio-postgres names the option when it knows it.
-fn parse_failure_reason(url: &str, e: &tokio_postgres::Error) -> String {
-    let is_url = url.starts_with("postgres://") || url.starts_with("postgresql://");
-    if !is_url && !url.contains('=') {
-        return "expected postgres://user:password@host:port/dbname or libpq key=value pairs"
-            .into();
-    }
-    if let Some(cause) = std::error::Error::source(e) {
-        return cause.to_string();
-    }
-    if is_url {
-        "not a valid postgres:// URL (check the port is a number and that special characters \
-         in the user or password are percent-encoded)"
-            .into()
-    } else {
-        "not valid key=value pairs (check quoting of values with spaces and the option names)"
-            .into()
-    }
-}
-
-fn split_tls_params(url: &str) -> (String, Option<String>, Option<String>) {
-    let mut sslmode = None;
-    let mut sslrootcert = None;
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let Some((base, query)) = url.split_once('?') else {
-            return (url.to_owned(), None, None);
-        };
-        let mut kept = Vec::new();
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            match pair.split_once('=') {
-                Some(("sslmode", v)) => sslmode = Some(v.to_owned()),
-                Some(("sslrootcert", v)) => sslrootcert = Some(percent_decode(v)),
-                _ => kept.push(pair),
-            }
-        }
-        let rest = if kept.is_empty() {
-            base.to_owned()
-        } else {
-            format!("{base}?{}", kept.join("&"))
-        };
-        (rest, sslmode, sslrootcert)
-    } else {
-        let mut kept = Vec::new();
-        for token in url.split_whitespace() {
-            match token.split_once('=') {
-                Some(("sslmode", v)) => sslmode = Some(v.to_owned()),
-                Some(("sslrootcert", v)) => sslrootcert = Some(v.to_owned()),
-                _ => kept.push(token),
-            }
-        }
-        (kept.join(" "), sslmode, sslrootcert)
-    }
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// Quote a value for a libpq `key=value` connection string.
 fn libpq_quote(value: &str) -> String {
     let escaped = value.replace('\\', "\\\\").replace('\'', "\\'");
@@ -649,158 +580,4 @@ pub fn quote_literal(value: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bad_connection_strings_say_why_without_echoing_them() {
-        let timeout = Duration::from_secs(1);
-        for (url, expected) in [
-            ("garbage", "expected postgres://"),
-            ("postgres://u:s3cret@h:notaport/db", "port"),
-            (
-                "host=h user=u password=s3cret bogus_option=1",
-                "bogus_option",
-            ),
-            (
-                "postgres://u:s3cret@h/db?hostaddr=10.0.0.1",
-                "hostaddr is not supported",
-            ),
-        ] {
-            let err = ConnectSpec::from_url(url, None, timeout).expect_err(url);
-            let text = err.to_string();
-            assert!(text.contains(expected), "{url}: {text}");
-            assert!(!text.contains("s3cret"), "{url}: {text}");
-            assert!(
-                !text.contains("invalid connection string: invalid connection string"),
-                "{text}"
-            );
-        }
-    }
-
-    #[test]
-    fn loopback_detection() {
-        for h in [
-            "localhost",
-            "127.0.0.1",
-            "127.8.9.1",
-            "::1",
-            "[::1]",
-            "/var/run/postgresql",
-        ] {
-            assert!(is_loopback(h), "{h}");
-        }
-        for h in [
-            "10.0.0.1",
-            "db.example.internal",
-            "mydb.abc.eu-west-1.rds.amazonaws.com",
-        ] {
-            assert!(!is_loopback(h), "{h}");
-        }
-    }
-
-    #[test]
-    fn plain_tcp_is_refused_for_remote_hosts() {
-        let err = ConnectSpec::from_url(
-            "postgres://u:p@db.internal:5432/x?sslmode=disable",
-            None,
-            Duration::from_secs(1),
-        )
-        .unwrap_err();
-        assert!(matches!(err, DbError::Insecure { .. }), "{err}");
-        assert!(err.to_string().contains("db.internal"));
-    }
-
-    #[test]
-    fn url_defaults_and_tls_params() {
-        let s = ConnectSpec::from_url(
-            "postgres://u:p%40ss@127.0.0.1:5555/db",
-            None,
-            Duration::from_secs(1),
-        )
-        .unwrap();
-        assert_eq!(s.ssl_mode, SslMode::Disable);
-        assert_eq!(
-            (s.port, s.dbname.as_str(), s.user.as_str()),
-            (5555, "db", "u")
-        );
-        assert_eq!(s.password, "p@ss");
-        let s = ConnectSpec::from_url(
-            "postgres://u:p@db.internal/db?sslmode=verify-full&sslrootcert=%2Ftmp%2Fca.pem&application_name=x",
-            None,
-            Duration::from_secs(1),
-        )
-        .unwrap();
-        assert_eq!(s.ssl_mode, SslMode::VerifyFull);
-        assert_eq!(s.ca_bundle.as_deref(), Some(Path::new("/tmp/ca.pem")));
-        let s = ConnectSpec::from_url(
-            "postgres://u:p@db.internal/db",
-            None,
-            Duration::from_secs(1),
-        )
-        .unwrap();
-        assert_eq!(s.ssl_mode, SslMode::VerifyFull);
-        let err = ConnectSpec::from_url(
-            "postgres://u:p@db.internal/db?sslmode=require",
-            None,
-            Duration::from_secs(1),
-        )
-        .unwrap_err();
-        assert!(err.to_string().contains("require"), "{err}");
-    }
-
-    #[test]
-    fn endpoint_and_debug_never_show_the_password() {
-        let s = ConnectSpec::from_url(
-            "postgres://u:hunter2@127.0.0.1/db",
-            None,
-            Duration::from_secs(1),
-        )
-        .unwrap();
-        assert!(!s.endpoint().contains("hunter2"));
-        assert!(!format!("{s:?}").contains("hunter2"));
-        let creds: DbCredentials =
-            serde_json::from_str(r#"{"username":"u","password":"hunter2","port":"6543"}"#).unwrap();
-        assert!(!format!("{creds:?}").contains("hunter2"));
-        assert_eq!(creds.port, Some(6543));
-    }
-
-    #[test]
-    fn credentials_need_a_host_from_somewhere() {
-        let creds: DbCredentials =
-            serde_json::from_str(r#"{"username":"u","password":"p"}"#).unwrap();
-        let err = ConnectSpec::from_credentials(
-            "source",
-            creds.clone(),
-            None,
-            None,
-            None,
-            &TlsConfig::default(),
-        )
-        .unwrap_err();
-        assert!(err.to_string().contains("host"), "{err}");
-        let spec = ConnectSpec::from_credentials(
-            "source",
-            creds,
-            Some("db.internal"),
-            None,
-            Some("shop"),
-            &TlsConfig::default(),
-        )
-        .unwrap();
-        assert_eq!(spec.endpoint(), "u@db.internal:5432/shop");
-    }
-
-    #[test]
-    fn built_in_rds_bundle_parses() {
-        let roots = root_store(None).unwrap();
-        assert!(roots.len() > 50, "{} roots", roots.len());
-    }
-
-    #[test]
-    fn quoting() {
-        assert_eq!(quote_ident(r#"we"ird"#), r#""we""ird""#);
-        assert_eq!(quote_literal("it's"), "'it''s'");
-        assert_eq!(libpq_quote(r"a'b\c"), r"'a\'b\\c'");
-    }
-}
+mod tests;
