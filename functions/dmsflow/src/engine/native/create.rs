@@ -114,19 +114,29 @@ impl NativeEngine {
                 "enabling the subscription",
             )
             .await?;
-        target
-            .client
-            .batch_execute(&format!(
-                "ALTER SUBSCRIPTION {sub} REFRESH PUBLICATION WITH (copy_data = true)"
-            ))
-            .await
-            .map_err(|e| self.refresh_error(target, e))?;
+        self.refresh_publication(target, &sub).await?;
         tracing::info!(subscription = %s.subscription, publication = %s.publication, sslmode = %s.source_sslmode, "subscription created");
         notes.push(format!(
             "copying the tables (copy_data = true; the target server connects with sslmode={})",
             s.source_sslmode
         ));
         Ok(notes)
+    }
+
+    /// `REFRESH PUBLICATION` with a copy of the tables it adds: the first
+    /// statement that makes the target server connect to the source.
+    pub(super) async fn refresh_publication(
+        &self,
+        target: &Session<'_>,
+        quoted_subscription: &str,
+    ) -> Result<(), EngineError> {
+        target
+            .client
+            .batch_execute(&format!(
+                "ALTER SUBSCRIPTION {quoted_subscription} REFRESH PUBLICATION WITH (copy_data = true)"
+            ))
+            .await
+            .map_err(|e| self.refresh_error(target, e))
     }
 
     /// A refresh the target server could not connect for is a configuration

@@ -318,13 +318,7 @@ impl NativeEngine {
             ));
         }
         if grew {
-            target
-                .client
-                .batch_execute(&format!(
-                    "ALTER SUBSCRIPTION {sub} REFRESH PUBLICATION WITH (copy_data = true)"
-                ))
-                .await
-                .map_err(|e| self.refresh_error(target, e))?;
+            self.refresh_publication(target, &sub).await?;
             notes.push("subscription refreshed: the new tables are being copied".into());
         }
         Ok(outcome)
