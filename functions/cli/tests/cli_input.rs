@@ -37,6 +37,7 @@ const SUBCOMMANDS: &[&[&str]] = &[
     &[],
     &["seed"],
     &["validate"],
+    &["assess"],
     &["replicate"],
     &["replicate", "start"],
     &["replicate", "poll"],
@@ -75,7 +76,7 @@ fn help_of_every_subcommand_hides_env_values() {
         .filter_map(|l| l.split_whitespace().next())
         .filter(|c| *c != "help")
         .collect();
-    assert_eq!(listed, ["seed", "replicate", "validate"], "{top}");
+    assert_eq!(listed, ["seed", "replicate", "validate", "assess"], "{top}");
     let replicate = text(&dmsflow(&["replicate", "--help"]));
     for sub in ["start", "poll", "stop", "sync-sequences"] {
         assert!(replicate.contains(&format!("  {sub} ")), "{replicate}");
