@@ -5,25 +5,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
-use dmsflow::lambda::emulator::{first_report, Report};
+use dmsflow::lambda::emulator::{expect_init_error, expect_invalid_event_for_non_json};
 use std::time::Duration;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_validate-tables");
 const WAIT: Duration = Duration::from_secs(60);
 
-/// `env` fails init: `/init/error` gets `ConfigError` (header and body)
-/// naming `var`, and the process exits non-zero.
+/// `env` fails init with `ConfigError` naming `var` (the shared check).
 fn init_error_names(env: &[(&str, &str)], var: &str) {
-    let run = first_report(BINARY, env, None, WAIT).unwrap();
-    let Some(report @ Report::InitError { error_type, .. }) = &run.report else {
-        panic!("expected an init error, got {run:?}");
-    };
-    assert_eq!(error_type.as_deref(), Some("ConfigError"), "{run:?}");
-    let body = report.json();
-    assert_eq!(body["errorType"], "ConfigError", "{body}");
-    let message = body["errorMessage"].as_str().unwrap_or_default();
-    assert!(message.contains(var), "{message}");
-    assert!(run.exit_code.is_some_and(|code| code != 0), "{run:?}");
+    expect_init_error(BINARY, env, var, WAIT).unwrap();
 }
 
 #[test]
@@ -49,16 +39,5 @@ fn a_body_that_is_not_json_is_an_invalid_event() {
         ("SOURCE_SECRET_ARN", "source"),
         ("TARGET_SECRET_ARN", "target"),
     ];
-    let run = first_report(BINARY, env, Some(b"this is { not json"), WAIT).unwrap();
-    let Some(report @ Report::InvocationError { .. }) = &run.report else {
-        panic!("expected an invocation error, got {run:?}");
-    };
-    let body = report.json();
-    assert_eq!(body["errorType"], "InvalidEvent", "{body}");
-    let message = body["errorMessage"].as_str().unwrap_or_default();
-    assert!(message.contains("not JSON"), "{message}");
-    assert_eq!(
-        run.exit_code, None,
-        "the function exited after a bad event: {run:?}"
-    );
+    expect_invalid_event_for_non_json(BINARY, env, WAIT).unwrap();
 }

@@ -342,3 +342,54 @@ fn read_chunked(reader: &mut BufReader<TcpStream>) -> Option<Vec<u8>> {
         body.extend_from_slice(&chunk[..size]);
     }
 }
+
+/// The check every function's runtime test makes: started with `env`, the
+/// function's init fails and `/init/error` gets `ConfigError` (header and
+/// body) naming `var`, and the process exits non-zero. `Err` says what came
+/// instead.
+pub fn expect_init_error(
+    binary: &str,
+    env: &[(&str, &str)],
+    var: &str,
+    wait: Duration,
+) -> Result<(), String> {
+    let run = first_report(binary, env, None, wait).map_err(|e| e.to_string())?;
+    let Some(report @ Report::InitError { error_type, .. }) = &run.report else {
+        return Err(format!("expected an init error, got {run:?}"));
+    };
+    let body = report.json();
+    let message = body["errorMessage"].as_str().unwrap_or_default();
+    if error_type.as_deref() != Some("ConfigError") || body["errorType"] != "ConfigError" {
+        return Err(format!("expected ConfigError, got {run:?} / {body}"));
+    }
+    if !message.contains(var) {
+        return Err(format!("the message does not name {var}: {message}"));
+    }
+    if run.exit_code.is_none_or(|code| code == 0) {
+        return Err(format!("the process did not exit non-zero: {run:?}"));
+    }
+    Ok(())
+}
+
+/// The other check: a body that is not JSON is answered `InvalidEvent`
+/// ("not JSON") and the function keeps running.
+pub fn expect_invalid_event_for_non_json(
+    binary: &str,
+    env: &[(&str, &str)],
+    wait: Duration,
+) -> Result<(), String> {
+    let run =
+        first_report(binary, env, Some(b"this is { not json"), wait).map_err(|e| e.to_string())?;
+    let Some(report @ Report::InvocationError { .. }) = &run.report else {
+        return Err(format!("expected an invocation error, got {run:?}"));
+    };
+    let body = report.json();
+    let message = body["errorMessage"].as_str().unwrap_or_default();
+    if body["errorType"] != "InvalidEvent" || !message.contains("not JSON") {
+        return Err(format!("expected InvalidEvent (not JSON), got {body}"));
+    }
+    if run.exit_code.is_some() {
+        return Err(format!("the function exited after a bad event: {run:?}"));
+    }
+    Ok(())
+}
