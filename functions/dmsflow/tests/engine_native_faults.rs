@@ -8,66 +8,16 @@
 
 mod common;
 
+use common::native::{engine, poll_until, with_cleanup};
 use common::*;
 use dmsflow::config::Side;
 use dmsflow::db::ConnectSpec;
-use dmsflow::engine::native::{NativeEngine, NativeSettings};
-use dmsflow::engine::{MigrationEngine, Outcome, Phase, Progress, StartRequest, TableState};
+use dmsflow::engine::native::NativeEngine;
+use dmsflow::engine::{MigrationEngine, Outcome, Phase, StartRequest, TableState};
 use dmsflow::error::{Classify, ErrorType};
 use dmsflow::seed;
-use futures_util::FutureExt;
-use std::future::Future;
-use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
-
-fn engine(name: &str, source: &ConnectSpec, target: &ConnectSpec, schema: &str) -> NativeEngine {
-    let mut engine = NativeEngine::new(
-        source.clone(),
-        target.clone(),
-        NativeSettings {
-            schema: schema.into(),
-            publication: format!("pub_{name}"),
-            subscription: format!("sub_{name}"),
-            source_sslmode: "verify-full".into(),
-            source_sslrootcert: Some(PathBuf::from(env_or_panic("DMSFLOW_PG_CA"))),
-        },
-    );
-    engine.slot_release_timeout = Duration::from_secs(20);
-    engine
-}
-
-/// Run `body`, then stop whatever happened, then re-raise a panic.
-async fn with_cleanup<F: Future<Output = ()>>(engine: &NativeEngine, body: F) {
-    let outcome = AssertUnwindSafe(body).catch_unwind().await;
-    if let Err(e) = engine.stop().await {
-        eprintln!("cleanup: stop failed: {e}");
-    }
-    if let Err(panic) = outcome {
-        std::panic::resume_unwind(panic);
-    }
-}
-
-async fn poll_until(
-    engine: &NativeEngine,
-    limit: Duration,
-    what: &str,
-    done: impl Fn(&Progress) -> bool,
-) -> Progress {
-    let deadline = Instant::now() + limit;
-    loop {
-        let p = engine.poll(5.0).await.expect("poll");
-        if done(&p) {
-            return p;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{what} not reached within {limit:?}; last progress: {}",
-            serde_json::to_string_pretty(&p).unwrap()
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
 
 fn source_admin() -> ConnectSpec {
     source_cluster().with_dbname("postgres")

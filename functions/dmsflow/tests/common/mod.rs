@@ -205,3 +205,4 @@ pub async fn identical_pair(name: &str) -> (ConnectSpec, ConnectSpec) {
     )
 }
 pub mod legacy;
+pub mod native;
