@@ -1,7 +1,7 @@
 -- Transactions open for more than $1 seconds, anywhere on the server.
 SELECT pid::int4 AS pid,
-       coalesce(datname::text, '') AS database_name,
-       coalesce(usename::text, '') AS user_name,
+       coalesce(datname::text, '') AS database,
+       coalesce(usename::text, '') AS "user",
        coalesce(state, '') AS state,
        extract(epoch FROM now() - xact_start)::int8 AS age_seconds
 FROM pg_stat_activity

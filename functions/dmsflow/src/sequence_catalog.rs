@@ -7,7 +7,7 @@
 //! on the target after the switch collides with a replicated key.
 
 use crate::db::quote_ident;
-use crate::sql::{self, query, FromRow, Query, RowError};
+use crate::sql::{self, from_row, query, Query, RowError};
 use std::collections::BTreeMap;
 use tokio_postgres::GenericClient;
 
@@ -58,22 +58,20 @@ impl SequenceRow {
     }
 }
 
-impl FromRow for SequenceRow {
-    fn from_row(row: &tokio_postgres::Row, q: &'static str) -> Result<Self, RowError> {
-        Ok(SequenceRow {
-            schema: sql::get(row, q, "schema_name")?,
-            name: sql::get(row, q, "sequence_name")?,
-            data_type: sql::get(row, q, "data_type")?,
-            start_value: sql::get(row, q, "start_value")?,
-            increment_by: sql::get(row, q, "increment_by")?,
-            min_value: sql::get(row, q, "min_value")?,
-            max_value: sql::get(row, q, "max_value")?,
-            cache_size: sql::get(row, q, "cache_size")?,
-            cycles: sql::get(row, q, "cycles")?,
-            readable: sql::get(row, q, "readable")?,
-            last_value: sql::get(row, q, "last_value")?,
-            used_by: sql::get(row, q, "used_by")?,
-        })
+from_row! {
+    SequenceRow {
+        schema = "schema_name",
+        name = "sequence_name",
+        data_type,
+        start_value,
+        increment_by,
+        min_value,
+        max_value,
+        cache_size,
+        cycles,
+        readable,
+        last_value,
+        used_by,
     }
 }
 

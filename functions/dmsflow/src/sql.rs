@@ -54,6 +54,28 @@ pub trait FromRow: Sized {
     fn from_row(row: &Row, query: &'static str) -> Result<Self, RowError>;
 }
 
+/// `from_row! { Slot { name = "slot_name", active } }`: [`FromRow`] for a struct
+/// whose fields are read one column each (the column named after the field
+/// unless `= "column"` says otherwise).
+#[macro_export]
+macro_rules! from_row {
+    ($ty:ident { $($field:ident $(= $column:literal)?),* $(,)? }) => {
+        impl $crate::sql::FromRow for $ty {
+            fn from_row(
+                row: &tokio_postgres::Row,
+                query: &'static str,
+            ) -> Result<Self, $crate::sql::RowError> {
+                Ok($ty {
+                    $($field: $crate::sql::get(row, query, $crate::from_row!(@column $field $(= $column)?))?,)*
+                })
+            }
+        }
+    };
+    (@column $field:ident = $column:literal) => { $column };
+    (@column $field:ident) => { stringify!($field) };
+}
+pub use crate::from_row;
+
 /// `try_get` with an error that names the query and the column.
 pub fn get<'a, T: FromSql<'a>>(
     row: &'a Row,

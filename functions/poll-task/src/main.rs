@@ -2,10 +2,8 @@
 //! handle names (DMS task or native subscription). Logic: `dmsflow::engine`.
 
 use dmsflow::config::ProcessEnv;
-use dmsflow::engine::dms::DmsClients;
 use dmsflow::engine::setup::{EngineConfig, EngineContext};
 use dmsflow::handlers::poll_task::PollTaskService;
-use dmsflow::secrets::SecretsManagerStore;
 use dmsflow::HandlerError;
 
 #[tokio::main]
@@ -13,12 +11,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let init = async {
         let config = EngineConfig::from_env(&ProcessEnv)?;
         let sdk = dmsflow::aws::sdk_config().await;
-        let context = EngineContext::new(
-            config,
-            SecretsManagerStore::new(&sdk),
-            DmsClients::new(&sdk),
-        );
-        Ok::<_, HandlerError>(PollTaskService::new(context))
+        Ok::<_, HandlerError>(PollTaskService::new(EngineContext::from_aws(config, &sdk)))
     };
     dmsflow::lambda::run(init, |service, event| service.handle(event)).await
 }

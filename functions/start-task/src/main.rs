@@ -3,10 +3,8 @@
 
 use dmsflow::assess::rds_sdk::RdsSdk;
 use dmsflow::config::ProcessEnv;
-use dmsflow::engine::dms::DmsClients;
 use dmsflow::engine::setup::{EngineConfig, EngineContext};
 use dmsflow::handlers::start_task::{rds_instances_from_env, StartTaskService};
-use dmsflow::secrets::SecretsManagerStore;
 use dmsflow::HandlerError;
 
 #[tokio::main]
@@ -14,12 +12,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let init = async {
         let config = EngineConfig::from_env(&ProcessEnv)?;
         let sdk = dmsflow::aws::sdk_config().await;
-        let context = EngineContext::new(
-            config,
-            SecretsManagerStore::new(&sdk),
-            DmsClients::new(&sdk),
-        );
-        let mut service = StartTaskService::new(context);
+        let mut service = StartTaskService::new(EngineContext::from_aws(config, &sdk));
         if let Some(instances) = rds_instances_from_env(&ProcessEnv)? {
             service = service.with_rds(RdsSdk::new(&sdk), instances);
         }

@@ -5,7 +5,7 @@
 use super::model::{list_some, AssessCheck, Side, Status};
 use super::{AssessError, AssessOptions, Session};
 use crate::engine::EngineKind;
-use crate::sql::{self, query, FromRow, Query, RowError};
+use crate::sql::{from_row, query, Query};
 
 pub const LONG_TRANSACTIONS: Query = query!("assess/long_transactions.sql");
 pub const PREPARED_TRANSACTIONS: Query = query!("assess/prepared_transactions.sql");
@@ -24,17 +24,7 @@ pub struct LongTransaction {
     pub age_seconds: i64,
 }
 
-impl FromRow for LongTransaction {
-    fn from_row(row: &tokio_postgres::Row, q: &'static str) -> Result<Self, RowError> {
-        Ok(LongTransaction {
-            pid: sql::get(row, q, "pid")?,
-            database: sql::get(row, q, "database_name")?,
-            user: sql::get(row, q, "user_name")?,
-            state: sql::get(row, q, "state")?,
-            age_seconds: sql::get(row, q, "age_seconds")?,
-        })
-    }
-}
+from_row! { LongTransaction { pid, database, user, state, age_seconds } }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PreparedTransaction {
@@ -44,29 +34,14 @@ pub struct PreparedTransaction {
     pub age_seconds: i64,
 }
 
-impl FromRow for PreparedTransaction {
-    fn from_row(row: &tokio_postgres::Row, q: &'static str) -> Result<Self, RowError> {
-        Ok(PreparedTransaction {
-            gid: sql::get(row, q, "gid")?,
-            database: sql::get(row, q, "database_name")?,
-            owner: sql::get(row, q, "owner_name")?,
-            age_seconds: sql::get(row, q, "age_seconds")?,
-        })
-    }
-}
+from_row! { PreparedTransaction { gid, database, owner, age_seconds } }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LargeObjects {
     pub count: i64,
 }
 
-impl FromRow for LargeObjects {
-    fn from_row(row: &tokio_postgres::Row, q: &'static str) -> Result<Self, RowError> {
-        Ok(LargeObjects {
-            count: sql::get(row, q, "large_objects")?,
-        })
-    }
-}
+from_row! { LargeObjects { count = "large_objects" } }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventTrigger {
@@ -76,15 +51,7 @@ pub struct EventTrigger {
     pub enabled: String,
 }
 
-impl FromRow for EventTrigger {
-    fn from_row(row: &tokio_postgres::Row, q: &'static str) -> Result<Self, RowError> {
-        Ok(EventTrigger {
-            name: sql::get(row, q, "trigger_name")?,
-            event: sql::get(row, q, "event_name")?,
-            enabled: sql::get(row, q, "enabled")?,
-        })
-    }
-}
+from_row! { EventTrigger { name = "trigger_name", event = "event_name", enabled } }
 
 pub async fn checks(
     source: &Session,

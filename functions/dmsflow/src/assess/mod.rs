@@ -25,7 +25,7 @@ pub use model::{exit_code, AssessCheck, AssessReport, Side, Status, Verdict};
 use crate::db::{is_connection_lost, ConnectSpec, DbError};
 use crate::engine::EngineKind;
 use crate::error::{Classify, ErrorType};
-use crate::sql::{self, query, FromRow, Query, RowError};
+use crate::sql::{self, from_row, query, FromRow, Query, RowError};
 use std::time::Duration;
 use tokio_postgres::types::ToSql;
 
@@ -178,13 +178,7 @@ pub struct SchemaRow {
     pub schema: String,
 }
 
-impl FromRow for SchemaRow {
-    fn from_row(row: &tokio_postgres::Row, q: &'static str) -> Result<Self, RowError> {
-        Ok(SchemaRow {
-            schema: sql::get(row, q, "schema_name")?,
-        })
-    }
-}
+from_row! { SchemaRow { schema = "schema_name" } }
 
 /// Assess a source and a target database (no AWS calls).
 pub async fn assess(

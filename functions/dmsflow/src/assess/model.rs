@@ -86,6 +86,23 @@ impl AssessCheck {
         self.fix = Some(fix.into());
         self
     }
+
+    /// The check whose evidence and fix are known before its outcome: the
+    /// fix is kept only when the outcome is not a pass.
+    pub fn judged(
+        name: &str,
+        side: Side,
+        evidence: String,
+        fix: &str,
+        (status, summary): (Status, String),
+    ) -> Self {
+        let check = Self::new(name, side, status, summary).with_evidence([evidence]);
+        if status == Status::Pass {
+            check
+        } else {
+            check.with_fix(fix)
+        }
+    }
 }
 
 /// `ready`: no check failed. `not-ready`: at least one did.

@@ -71,6 +71,17 @@ pub enum RdsError {
     },
 }
 
+impl From<crate::aws::ApiFailure> for RdsError {
+    fn from(f: crate::aws::ApiFailure) -> Self {
+        RdsError::Api {
+            operation: f.operation,
+            resource: f.resource,
+            transient: f.kind == crate::aws::AwsErrorKind::Transient,
+            source: f.source,
+        }
+    }
+}
+
 impl Classify for RdsError {
     fn error_type(&self) -> ErrorType {
         match self {

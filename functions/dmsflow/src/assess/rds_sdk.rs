@@ -2,11 +2,9 @@
 //! (every page; the API's `Filters` are not supported for parameters).
 
 use super::rds::{DbParameter, ParameterGroupStatus, RdsError, RdsInstance, RdsPort};
-use crate::engine::dms::classify;
-use crate::engine::AwsErrorKind;
+use crate::aws::ServiceError;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 /// The RDS client, built once per process from the shared SDK configuration.
 #[derive(Debug, Clone)]
@@ -26,23 +24,11 @@ impl RdsSdk {
     }
 }
 
-fn api_error<'a, E>(
+fn api_error<'a, E: ServiceError>(
     operation: &'static str,
     resource: &'a str,
-) -> impl FnOnce(SdkError<E, HttpResponse>) -> RdsError + 'a
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    move |err| {
-        let transient = classify(&err) == AwsErrorKind::Transient;
-        tracing::warn!(operation, resource, error = %aws_smithy_types::error::display::DisplayErrorContext(&err), "RDS API call failed");
-        RdsError::Api {
-            operation,
-            resource: resource.to_owned(),
-            transient,
-            source: Box::new(err),
-        }
-    }
+) -> impl FnOnce(SdkError<E, HttpResponse>) -> RdsError + 'a {
+    crate::aws::api_error("RDS", operation, resource)
 }
 
 fn instance_from(

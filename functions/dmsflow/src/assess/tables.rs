@@ -7,7 +7,7 @@ use super::model::{human_bytes, list_some, AssessCheck, Side, Status};
 use super::{AssessError, AssessOptions, Session};
 use crate::db::quote_ident;
 use crate::engine::EngineKind;
-use crate::sql::{self, query, FromRow, Query, RowError};
+use crate::sql::{self, from_row, query, FromRow, Query, RowError};
 use std::collections::BTreeMap;
 use tokio_postgres::error::SqlState;
 
@@ -38,14 +38,7 @@ impl TableName {
     }
 }
 
-impl FromRow for TableName {
-    fn from_row(row: &tokio_postgres::Row, q: &'static str) -> Result<Self, RowError> {
-        Ok(TableName {
-            schema: sql::get(row, q, "schema_name")?,
-            table: sql::get(row, q, "table_name")?,
-        })
-    }
-}
+from_row! { TableName { schema = "schema_name", table = "table_name" } }
 
 /// `schema.table.column`.
 #[derive(Debug, Clone, PartialEq, Eq)]

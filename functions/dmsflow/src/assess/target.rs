@@ -5,7 +5,7 @@
 use super::model::{human_bytes, list_some, AssessCheck, Side, Status};
 use super::tables::TableName;
 use super::{AssessError, SchemaRow, Session};
-use crate::sql::{self, query, FromRow, Query, RowError};
+use crate::sql::{self, from_row, query, FromRow, Query, RowError};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub const SCHEMAS_PRESENT: Query = query!("assess/schemas_present.sql");
@@ -41,14 +41,7 @@ pub struct InstalledExtension {
     pub version: String,
 }
 
-impl FromRow for InstalledExtension {
-    fn from_row(row: &tokio_postgres::Row, q: &'static str) -> Result<Self, RowError> {
-        Ok(InstalledExtension {
-            name: sql::get(row, q, "extension_name")?,
-            version: sql::get(row, q, "version")?,
-        })
-    }
-}
+from_row! { InstalledExtension { name = "extension_name", version } }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AvailableExtension {
@@ -57,15 +50,7 @@ pub struct AvailableExtension {
     pub installed_version: Option<String>,
 }
 
-impl FromRow for AvailableExtension {
-    fn from_row(row: &tokio_postgres::Row, q: &'static str) -> Result<Self, RowError> {
-        Ok(AvailableExtension {
-            name: sql::get(row, q, "extension_name")?,
-            default_version: sql::get(row, q, "default_version")?,
-            installed_version: sql::get(row, q, "installed_version")?,
-        })
-    }
-}
+from_row! { AvailableExtension { name = "extension_name", default_version, installed_version } }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DatabaseSize {
@@ -73,14 +58,7 @@ pub struct DatabaseSize {
     pub bytes: i64,
 }
 
-impl FromRow for DatabaseSize {
-    fn from_row(row: &tokio_postgres::Row, q: &'static str) -> Result<Self, RowError> {
-        Ok(DatabaseSize {
-            database: sql::get(row, q, "database_name")?,
-            bytes: sql::get(row, q, "size_bytes")?,
-        })
-    }
-}
+from_row! { DatabaseSize { database = "database_name", bytes = "size_bytes" } }
 
 /// Both databases' sizes, for the RDS storage check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -457,6 +457,36 @@ impl PlanChecks {
 
 // ------------------------------------------------------------------ the event
 
+/// Settings an event may override for one run (fields of every action).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RunOverrides {
+    #[serde(default)]
+    pub rechecks: Option<u32>,
+    #[serde(default)]
+    pub settle_seconds: Option<u64>,
+    /// `fail` (default) or `warn`: how a target sequence behind the source counts.
+    #[serde(default)]
+    pub sequences: Option<SequencePolicy>,
+}
+
+impl RunOverrides {
+    const FIELDS: [&'static str; 3] = ["rechecks", "settle_seconds", "sequences"];
+
+    /// Take the override fields out of an event body and parse them on their
+    /// own: inside a `flatten`ed struct serde loses the path of an error, and
+    /// the error must name the field.
+    fn take_from(body: &mut Value) -> Result<Self, EventError> {
+        let Value::Object(map) = body else {
+            return Ok(RunOverrides::default());
+        };
+        let fields: serde_json::Map<String, Value> = Self::FIELDS
+            .iter()
+            .filter_map(|f| map.remove(*f).map(|v| ((*f).to_owned(), v)))
+            .collect();
+        parse_event(Value::Object(fields))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanRequest {
@@ -464,12 +494,8 @@ pub struct PlanRequest {
     pub tables: Option<Vec<String>>,
     #[serde(default)]
     pub changes: Option<ChangesResult>,
-    #[serde(default)]
-    pub rechecks: Option<u32>,
-    #[serde(default)]
-    pub settle_seconds: Option<u64>,
-    #[serde(default)]
-    pub sequences: Option<SequencePolicy>,
+    #[serde(flatten)]
+    pub overrides: RunOverrides,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -478,24 +504,16 @@ pub struct OneTableRequest {
     pub table: String,
     #[serde(default)]
     pub chunk: Option<ChunkSpec>,
-    #[serde(default)]
-    pub rechecks: Option<u32>,
-    #[serde(default)]
-    pub settle_seconds: Option<u64>,
-    #[serde(default)]
-    pub sequences: Option<SequencePolicy>,
+    #[serde(flatten)]
+    pub overrides: RunOverrides,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ManyTablesRequest {
     pub tables: Vec<String>,
-    #[serde(default)]
-    pub rechecks: Option<u32>,
-    #[serde(default)]
-    pub settle_seconds: Option<u64>,
-    #[serde(default)]
-    pub sequences: Option<SequencePolicy>,
+    #[serde(flatten)]
+    pub overrides: RunOverrides,
 }
 
 /// The `validate-tables` event (tag `action`). Parsed by [`ValidateEvent::from_value`]
@@ -509,13 +527,27 @@ pub enum ValidateEvent {
 }
 
 impl ValidateEvent {
+    pub fn overrides(&self) -> &RunOverrides {
+        match self {
+            ValidateEvent::Plan(r) => &r.overrides,
+            ValidateEvent::Table(r) => &r.overrides,
+            ValidateEvent::Tables(r) => &r.overrides,
+        }
+    }
+
     pub fn from_value(value: Value) -> Result<Self, EventError> {
-        let (action, rest) = split_tag(value, "action", &["plan", "table", "tables"])?;
-        let event = match action.as_str() {
+        let (action, mut rest) = split_tag(value, "action", &["plan", "table", "tables"])?;
+        let overrides = RunOverrides::take_from(&mut rest)?;
+        let mut event = match action.as_str() {
             "plan" => ValidateEvent::Plan(parse_event(rest)?),
             "table" => ValidateEvent::Table(parse_event(rest)?),
             _ => ValidateEvent::Tables(parse_event(rest)?),
         };
+        match &mut event {
+            ValidateEvent::Plan(r) => r.overrides = overrides,
+            ValidateEvent::Table(r) => r.overrides = overrides,
+            ValidateEvent::Tables(r) => r.overrides = overrides,
+        }
         if let ValidateEvent::Tables(r) = &event {
             if r.tables.is_empty() {
                 return Err(EventError::invalid(

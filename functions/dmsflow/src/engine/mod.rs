@@ -98,18 +98,7 @@ pub trait MigrationEngine: Send + Sync {
     fn stop(&self) -> impl Future<Output = Result<ActionResult, EngineError>> + Send;
 }
 
-/// How an AWS API error is classified.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AwsErrorKind {
-    /// `ResourceNotFoundFault`.
-    NotFound,
-    /// `InvalidResourceStateFault`.
-    InvalidState,
-    /// Throttling, 5xx, timeouts, connection failures: worth retrying.
-    Transient,
-    /// Anything else (access denied, validation…).
-    Other,
-}
+pub use crate::aws::AwsErrorKind;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -201,6 +190,17 @@ pub enum EngineError {
     Secret(#[from] SecretError),
     #[error(transparent)]
     Native(#[from] native::NativeError),
+}
+
+impl From<crate::aws::ApiFailure> for EngineError {
+    fn from(f: crate::aws::ApiFailure) -> Self {
+        EngineError::Aws {
+            operation: f.operation,
+            resource: f.resource,
+            kind: f.kind,
+            source: f.source,
+        }
+    }
 }
 
 impl Classify for EngineError {

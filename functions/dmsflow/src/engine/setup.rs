@@ -158,6 +158,18 @@ pub struct EngineContext<S> {
     pub clients: DmsClients,
 }
 
+impl EngineContext<crate::secrets::SecretsManagerStore> {
+    /// A Lambda process's context: secrets from Secrets Manager and the DMS
+    /// clients, both over the process's one SDK configuration.
+    pub fn from_aws(config: EngineConfig, sdk: &aws_config::SdkConfig) -> Self {
+        Self::new(
+            config,
+            crate::secrets::SecretsManagerStore::new(sdk),
+            DmsClients::new(sdk),
+        )
+    }
+}
+
 impl<S: SecretStore> EngineContext<S> {
     pub fn new(config: EngineConfig, secrets: S, clients: DmsClients) -> Self {
         EngineContext {

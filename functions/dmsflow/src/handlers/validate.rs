@@ -50,30 +50,6 @@ impl ValidateConfig {
     }
 }
 
-/// Settings an event may override for one run (fields of every action).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RunOverrides {
-    pub rechecks: Option<u32>,
-    pub settle_seconds: Option<u64>,
-    /// `fail` (default) or `warn`: how a target sequence behind the source counts.
-    pub sequences: Option<SequencePolicy>,
-}
-
-impl ValidateEvent {
-    pub fn overrides(&self) -> RunOverrides {
-        let (rechecks, settle_seconds, sequences) = match self {
-            ValidateEvent::Plan(r) => (r.rechecks, r.settle_seconds, r.sequences),
-            ValidateEvent::Table(r) => (r.rechecks, r.settle_seconds, r.sequences),
-            ValidateEvent::Tables(r) => (r.rechecks, r.settle_seconds, r.sequences),
-        };
-        RunOverrides {
-            rechecks,
-            settle_seconds,
-            sequences,
-        }
-    }
-}
-
 #[derive(Debug)]
 pub struct ValidateService<S> {
     config: ValidateConfig,

@@ -5,7 +5,7 @@
 use super::{SampleSchema, SeedError};
 use crate::db::{ConnectSpec, DbError};
 use crate::sample::Table;
-use crate::sql::{self, query, FromRow, Query, RowError};
+use crate::sql::{self, from_row, query, FromRow, Query, RowError};
 use std::collections::BTreeMap;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, GenericClient, Row, Transaction};
@@ -129,14 +129,7 @@ struct TableState {
 
 const TABLE_STATE: Query = query!("seed/table_state.sql");
 
-impl FromRow for TableState {
-    fn from_row(row: &Row, query: &'static str) -> Result<Self, RowError> {
-        Ok(TableState {
-            table_name: sql::get(row, query, "table_name")?,
-            has_rows: sql::get(row, query, "has_rows")?,
-        })
-    }
-}
+from_row! { TableState { table_name, has_rows } }
 
 async fn table_state(
     tx: &Transaction<'_>,
@@ -205,14 +198,7 @@ pub struct TableCount {
 /// search path set to the sample schema).
 pub const TABLE_COUNTS: Query = query!("seed/table_counts.sql");
 
-impl FromRow for TableCount {
-    fn from_row(row: &Row, query: &'static str) -> Result<Self, RowError> {
-        Ok(TableCount {
-            table_name: sql::get(row, query, "table_name")?,
-            row_count: sql::get(row, query, "row_count")?,
-        })
-    }
-}
+from_row! { TableCount { table_name, row_count } }
 
 /// Exact counts, in a transaction whose search path is the sample schema.
 pub(crate) async fn exact_counts(

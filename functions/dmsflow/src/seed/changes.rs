@@ -8,7 +8,7 @@ use super::{ChangesRequest, ChangesResult, NumericText, SampleSchema, SeedError,
 use crate::db::ConnectSpec;
 use crate::sample::burst::{self, BurstShape};
 use crate::sample::{Rng, Table, DEFAULT_SEED};
-use crate::sql::{self, query, FromRow, Query, RowError};
+use crate::sql::{self, from_row, query, FromRow, Query, RowError};
 use std::collections::BTreeMap;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Row, Transaction};
@@ -86,15 +86,7 @@ struct MaxKeys {
 
 const MAX_KEYS: Query = query!("seed/max_keys.sql");
 
-impl FromRow for MaxKeys {
-    fn from_row(row: &Row, query: &'static str) -> Result<Self, RowError> {
-        Ok(MaxKeys {
-            customer: sql::get(row, query, "max_customer")?,
-            product: sql::get(row, query, "max_product")?,
-            order: sql::get(row, query, "max_order")?,
-        })
-    }
-}
+from_row! { MaxKeys { customer = "max_customer", product = "max_product", order = "max_order" } }
 
 /// Where the committed burst left the source.
 struct BurstPosition {
@@ -104,14 +96,7 @@ struct BurstPosition {
 
 const BURST_POSITION: Query = query!("seed/burst_position.sql");
 
-impl FromRow for BurstPosition {
-    fn from_row(row: &Row, query: &'static str) -> Result<Self, RowError> {
-        Ok(BurstPosition {
-            source_lsn: sql::get(row, query, "source_lsn")?,
-            committed_at: sql::get(row, query, "committed_at")?,
-        })
-    }
-}
+from_row! { BurstPosition { source_lsn, committed_at } }
 
 /// The key of a changed row of a one-column-key table (column `k1`).
 struct SingleKey(String);

@@ -14,7 +14,7 @@ use super::plan::{assign_workers, fk_within, LoadPlan, LOAD_WORKERS};
 use super::{LoadRequest, LoadResult, SampleSchema, SeedError};
 use crate::db::{quote_ident, quote_literal, ConnectSpec};
 use crate::sample::{Generator, Table, DEFAULT_SEED};
-use crate::sql::{self, query, FromRow, Query, RowError};
+use crate::sql::{self, from_row, query, FromRow, Query, RowError};
 use bytes::Bytes;
 use futures_util::SinkExt;
 use std::collections::BTreeMap;
@@ -357,15 +357,7 @@ struct SerialSequence {
 
 const SERIAL_SEQUENCES: Query = query!("seed/serial_sequences.sql");
 
-impl FromRow for SerialSequence {
-    fn from_row(row: &Row, query: &'static str) -> Result<Self, RowError> {
-        Ok(SerialSequence {
-            table_name: sql::get(row, query, "table_name")?,
-            column_name: sql::get(row, query, "column_name")?,
-            sequence_name: sql::get(row, query, "sequence_name")?,
-        })
-    }
-}
+from_row! { SerialSequence { table_name, column_name, sequence_name } }
 
 /// Move every identity/serial sequence of `schema` past its column's largest
 /// value (a load with explicit keys leaves them at 1; the next insert would collide).

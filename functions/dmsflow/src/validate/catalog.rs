@@ -3,7 +3,7 @@
 
 use super::rows::ReadError;
 use crate::db::ConnectSpec;
-use crate::sql::{self, get, query, FromRow, Query, RowError};
+use crate::sql::{self, from_row, get, query, FromRow, Query, RowError};
 use std::collections::BTreeMap;
 use tokio_postgres::Row;
 
@@ -218,65 +218,34 @@ impl FromRow for TableInfo {
 
 const COLUMNS: Query = query!("validate/columns.sql");
 
-impl FromRow for Column {
-    fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
-        Ok(Column {
-            position: get(row, q, "position")?,
-            name: get(row, q, "column_name")?,
-            data_type: get(row, q, "data_type")?,
-            base_type: get(row, q, "base_type")?,
-            type_kind: get(row, q, "type_kind")?,
-            is_array: get(row, q, "is_array")?,
-            not_null: get(row, q, "not_null")?,
-            default_expr: get(row, q, "default_expr")?,
-            identity: get(row, q, "identity")?,
-            generated: get(row, q, "generated")?,
-            collation: get(row, q, "collation")?,
-            deterministic: get(row, q, "deterministic")?,
-        })
+from_row! {
+    Column {
+        position,
+        name = "column_name",
+        data_type,
+        base_type,
+        type_kind,
+        is_array,
+        not_null,
+        default_expr,
+        identity,
+        generated,
+        collation,
+        deterministic,
     }
 }
 
 const CONSTRAINTS: Query = query!("validate/constraints.sql");
 
-impl FromRow for Constraint {
-    fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
-        Ok(Constraint {
-            name: get(row, q, "name")?,
-            kind: get(row, q, "kind")?,
-            definition: get(row, q, "definition")?,
-            validated: get(row, q, "validated")?,
-            key_columns: get(row, q, "key_columns")?,
-        })
-    }
-}
+from_row! { Constraint { name, kind, definition, validated, key_columns } }
 
 const INDEXES: Query = query!("validate/indexes.sql");
 
-impl FromRow for Index {
-    fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
-        Ok(Index {
-            name: get(row, q, "name")?,
-            definition: get(row, q, "definition")?,
-            is_primary: get(row, q, "is_primary")?,
-            is_unique: get(row, q, "is_unique")?,
-            is_valid: get(row, q, "is_valid")?,
-        })
-    }
-}
+from_row! { Index { name, definition, is_primary, is_unique, is_valid } }
 
 const SEQUENCES: Query = query!("validate/sequences.sql");
 
-impl FromRow for Sequence {
-    fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
-        Ok(Sequence {
-            column: get(row, q, "column_name")?,
-            name: get(row, q, "sequence_name")?,
-            readable: get(row, q, "readable")?,
-            last_value: get(row, q, "last_value")?,
-        })
-    }
-}
+from_row! { Sequence { column = "column_name", name = "sequence_name", readable, last_value } }
 
 const ENUMS: Query = query!("validate/enums.sql");
 
@@ -286,14 +255,7 @@ struct EnumRow {
     labels: Vec<String>,
 }
 
-impl FromRow for EnumRow {
-    fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
-        Ok(EnumRow {
-            name: get(row, q, "type_name")?,
-            labels: get(row, q, "labels")?,
-        })
-    }
-}
+from_row! { EnumRow { name = "type_name", labels } }
 
 const SCHEMA_EXISTS: Query = query!("validate/schema_exists.sql");
 
@@ -301,13 +263,7 @@ struct SchemaExists {
     present: bool,
 }
 
-impl FromRow for SchemaExists {
-    fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
-        Ok(SchemaExists {
-            present: get(row, q, "present")?,
-        })
-    }
-}
+from_row! { SchemaExists { present } }
 
 /// Whether `schema` exists on this side (an empty table list could mean either).
 pub async fn schema_exists(

@@ -27,10 +27,10 @@ use super::{
     names, now_rfc3339, ActionResult, AwsErrorKind, DmsHandle, EngineError, EngineKind, Handle,
     MigrationEngine, Outcome, StartRequest,
 };
+use crate::aws::ServiceError;
 use aws_sdk_databasemigration::types::{Filter, ReplicationTask, StartReplicationTaskTypeValue};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -117,55 +117,11 @@ pub fn table_state(value: &str, subject: &str) -> Result<TableState, EngineError
     }
 }
 
-/// Classify an SDK error: not found, invalid state, transient (throttling,
-/// 5xx, timeouts, connection failures) or other.
-pub fn classify<E>(err: &SdkError<E, HttpResponse>) -> AwsErrorKind
-where
-    E: ProvideErrorMetadata,
-{
-    match err {
-        SdkError::ServiceError(ctx) => {
-            let code = ctx.err().code().unwrap_or_default();
-            match code {
-                "ResourceNotFoundFault" => AwsErrorKind::NotFound,
-                "InvalidResourceStateFault" => AwsErrorKind::InvalidState,
-                "Throttling"
-                | "ThrottlingException"
-                | "ThrottledException"
-                | "RequestThrottledException"
-                | "TooManyRequestsException"
-                | "RequestLimitExceeded"
-                | "ServiceUnavailable"
-                | "InternalFailure"
-                | "InternalServerError" => AwsErrorKind::Transient,
-                _ if ctx.raw().status().as_u16() >= 500 => AwsErrorKind::Transient,
-                _ => AwsErrorKind::Other,
-            }
-        }
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            AwsErrorKind::Transient
-        }
-        _ => AwsErrorKind::Other,
-    }
-}
-
-fn aws_error<'a, E>(
+fn aws_error<'a, E: ServiceError>(
     operation: &'static str,
     resource: &'a str,
-) -> impl FnOnce(SdkError<E, HttpResponse>) -> EngineError + 'a
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    move |err| {
-        let kind = classify(&err);
-        tracing::warn!(operation, resource, error = %aws_smithy_types::error::display::DisplayErrorContext(&err), "DMS API call failed");
-        EngineError::Aws {
-            operation,
-            resource: resource.to_owned(),
-            kind,
-            source: Box::new(err),
-        }
-    }
+) -> impl FnOnce(SdkError<E, HttpResponse>) -> EngineError + 'a {
+    crate::aws::api_error("DMS", operation, resource)
 }
 
 /// Limits for the endpoint connection test.

@@ -3,10 +3,9 @@
 use super::{DatabaseCheck, DatabaseContext};
 use crate::contract::validate::FindingKind;
 use crate::error::error_chain;
-use crate::sql::{self, get, query, FromRow, Query, RowError};
+use crate::sql::{self, from_row, query, Query, RowError};
 use crate::validate::human_bytes;
 use crate::validate::model::{Check, CheckStatus, Finding};
-use tokio_postgres::Row;
 
 const SLOTS: Query = query!("validate/replication_slots.sql");
 
@@ -19,17 +18,7 @@ struct Slot {
     wal_status: Option<String>,
 }
 
-impl FromRow for Slot {
-    fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
-        Ok(Slot {
-            name: get(row, q, "slot_name")?,
-            slot_type: get(row, q, "slot_type")?,
-            active: get(row, q, "active")?,
-            retained_wal_bytes: get(row, q, "retained_wal_bytes")?,
-            wal_status: get(row, q, "wal_status")?,
-        })
-    }
-}
+from_row! { Slot { name = "slot_name", slot_type, active, retained_wal_bytes, wal_status } }
 
 /// No inactive replication slot retains WAL on the source (a warning: it
 /// does not make the target different, but it fills the source's disk).
