@@ -8,7 +8,8 @@ use crate::events::parse_event;
 use crate::report;
 use crate::report::markdown;
 use crate::report::sinks::{
-    ConfiguredNotifier, ConfiguredStore, DirStore, Notifier, ReportStore, S3Store, SnsNotifier,
+    ConfiguredNotifier, ConfiguredStore, DirStore, Document, Notifier, ReportStore, S3Store,
+    SnsNotifier,
 };
 use serde_json::Value;
 use std::path::PathBuf;
@@ -81,11 +82,7 @@ impl<S: ReportStore, N: Notifier> ReportService<S, N> {
         let markdown = markdown::render(&report);
         let md_location = self
             .store
-            .put(
-                &format!("{stem}.md"),
-                markdown.into_bytes(),
-                "text/markdown; charset=utf-8",
-            )
+            .put(Document::markdown(format!("{stem}.md"), markdown))
             .await?;
         report.locations.insert("markdown".into(), md_location);
         let json_name = format!("{stem}.json");
@@ -94,7 +91,7 @@ impl<S: ReportStore, N: Notifier> ReportService<S, N> {
         // The JSON names its own location: write it once we know it.
         let json_location = self
             .store
-            .put(&json_name, Vec::new(), "application/json")
+            .put(Document::json(json_name.clone(), Vec::new()))
             .await?;
         report.locations.insert("json".into(), json_location);
         let body = serde_json::to_vec_pretty(&report).map_err(|e| {
@@ -103,7 +100,7 @@ impl<S: ReportStore, N: Notifier> ReportService<S, N> {
                 format!("rendering the report: {e}"),
             )
         })?;
-        self.store.put(&json_name, body, "application/json").await?;
+        self.store.put(Document::json(json_name, body)).await?;
 
         // Embedded Metric Format: one JSON line on stdout, picked up by CloudWatch.
         println!("{}", report::emf_line(&report, &self.namespace, now_ms));

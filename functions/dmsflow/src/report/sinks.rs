@@ -5,14 +5,36 @@ use super::ReportError;
 use std::future::Future;
 use std::path::PathBuf;
 
-/// Port: store one document under a name; returns its location.
+/// One document of a report: its file name, bytes and media type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    pub name: String,
+    pub body: Vec<u8>,
+    pub content_type: &'static str,
+}
+
+impl Document {
+    pub fn markdown(name: String, text: String) -> Self {
+        let content_type = "text/markdown; charset=utf-8";
+        Document {
+            name,
+            body: text.into_bytes(),
+            content_type,
+        }
+    }
+
+    pub fn json(name: String, body: Vec<u8>) -> Self {
+        Document {
+            name,
+            body,
+            content_type: "application/json",
+        }
+    }
+}
+
+/// Port: store one document under its name; returns its location.
 pub trait ReportStore: Send + Sync {
-    fn put(
-        &self,
-        name: &str,
-        body: Vec<u8>,
-        content_type: &str,
-    ) -> impl Future<Output = Result<String, ReportError>> + Send;
+    fn put(&self, doc: Document) -> impl Future<Output = Result<String, ReportError>> + Send;
 }
 
 /// Port: a short notification.
@@ -48,20 +70,15 @@ impl S3Store {
 }
 
 impl ReportStore for S3Store {
-    async fn put(
-        &self,
-        name: &str,
-        body: Vec<u8>,
-        content_type: &str,
-    ) -> Result<String, ReportError> {
-        let key = format!("{}{name}", self.prefix);
+    async fn put(&self, doc: Document) -> Result<String, ReportError> {
+        let key = format!("{}{}", self.prefix, doc.name);
         let location = format!("s3://{}/{key}", self.bucket);
         self.client
             .put_object()
             .bucket(&self.bucket)
             .key(&key)
-            .content_type(content_type)
-            .body(body.into())
+            .content_type(doc.content_type)
+            .body(doc.body.into())
             .send()
             .await
             .map_err(|e| ReportError::Write {
@@ -79,19 +96,14 @@ pub struct DirStore {
 }
 
 impl ReportStore for DirStore {
-    async fn put(
-        &self,
-        name: &str,
-        body: Vec<u8>,
-        _content_type: &str,
-    ) -> Result<String, ReportError> {
-        let path = self.dir.join(name);
+    async fn put(&self, doc: Document) -> Result<String, ReportError> {
+        let path = self.dir.join(&doc.name);
         let location = path.display().to_string();
         let write = async {
             if let Some(parent) = path.parent() {
                 tokio::fs::create_dir_all(parent).await?;
             }
-            tokio::fs::write(&path, body).await
+            tokio::fs::write(&path, doc.body).await
         };
         write.await.map_err(|e| ReportError::Write {
             location: location.clone(),
@@ -160,15 +172,10 @@ pub enum ConfiguredStore {
 }
 
 impl ReportStore for ConfiguredStore {
-    async fn put(
-        &self,
-        name: &str,
-        body: Vec<u8>,
-        content_type: &str,
-    ) -> Result<String, ReportError> {
+    async fn put(&self, doc: Document) -> Result<String, ReportError> {
         match self {
-            ConfiguredStore::S3(s) => s.put(name, body, content_type).await,
-            ConfiguredStore::Dir(d) => d.put(name, body, content_type).await,
+            ConfiguredStore::S3(s) => s.put(doc).await,
+            ConfiguredStore::Dir(d) => d.put(doc).await,
         }
     }
 }
