@@ -126,7 +126,7 @@ lint-terraform: tf-fmt-check tf-validate tf-checkov tf-env-check tf-no-nat tf-do
 # the contract (exit 2: not the shape the check and the contract rely on).
 tf-env-check-selftest:
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	sed '0,/^\(\s*\)DB_SCHEMA\(\s*\)= var.db_schema$$/s//&\n\1NOT_A_DMSFLOW_VARIABLE = "2"/' $(TF_DIR)/lambda.tf > $$tmp/extra.tf && \
+	sed '0,/^\(\s*\)DB_SCHEMA\(\s*\)= join(",", var.db_schemas)$$/s//&\n\1NOT_A_DMSFLOW_VARIABLE = "2"/' $(TF_DIR)/lambda.tf > $$tmp/extra.tf && \
 	grep -v 'REPORT_BUCKET' $(TF_DIR)/lambda.tf > $$tmp/missing.tf && \
 	grep -v 'if contains(local.env_spec\[name\].functions, f)' $(TF_DIR)/lambda.tf > $$tmp/unfiltered.tf && \
 	for f in extra:1 missing:1 unfiltered:2; do \

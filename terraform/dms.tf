@@ -69,15 +69,27 @@ locals {
     }
   }
 
-  table_mappings = {
-    rules = [{
-      "rule-type"      = "selection"
-      "rule-id"        = "1"
-      "rule-name"      = "include-${var.db_schema}"
-      "object-locator" = { "schema-name" = var.db_schema, "table-name" = "%" }
-      "rule-action"    = "include"
-    }]
-  }
+  # One selection rule per schema; none listed: every schema but the
+  # system ones (the same selection the validator makes by default).
+  schema_rules = [for i, schema in var.db_schemas : {
+    "rule-type"      = "selection"
+    "rule-id"        = tostring(i + 1)
+    "rule-name"      = "include-${schema}"
+    "object-locator" = { "schema-name" = schema, "table-name" = "%" }
+    "rule-action"    = "include"
+  }]
+  every_schema_rules = [for i, rule in [
+    { name = "include-every-schema", schema = "%", action = "include" },
+    { name = "exclude-pg_catalog", schema = "pg_catalog", action = "exclude" },
+    { name = "exclude-information_schema", schema = "information_schema", action = "exclude" },
+    ] : {
+    "rule-type"      = "selection"
+    "rule-id"        = tostring(i + 1)
+    "rule-name"      = rule.name
+    "object-locator" = { "schema-name" = rule.schema, "table-name" = "%" }
+    "rule-action"    = rule.action
+  } if length(var.db_schemas) == 0]
+  table_mappings = { rules = concat(local.schema_rules, local.every_schema_rules) }
 }
 
 resource "aws_dms_certificate" "this" {

@@ -27,7 +27,7 @@ locals {
     TARGET_DB_HOST             = local.target_db.address
     TARGET_DB_PORT             = tostring(local.target_db.port)
     TARGET_DB_NAME             = var.database_name
-    DB_SCHEMA                  = var.db_schema
+    DB_SCHEMA                  = join(",", var.db_schemas)
     DB_SSLMODE                 = local.env_spec.DB_SSLMODE.default
     DB_CONNECT_TIMEOUT_SECONDS = tostring(local.env_spec.DB_CONNECT_TIMEOUT_SECONDS.default)
     MIGRATION_ENGINE           = var.migration_engine

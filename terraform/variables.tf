@@ -128,14 +128,18 @@ variable "master_username" {
   }
 }
 
-variable "db_schema" {
-  description = "Schema that is seeded, replicated and validated (DB_SCHEMA, DMS table mappings)."
-  type        = string
-  default     = "shop"
+variable "db_schemas" {
+  description = "Schemas replicated and validated (DB_SCHEMA, the DMS table mappings); an empty list means every user schema of the source. Seeding writes the sample into the first."
+  type        = list(string)
+  default     = ["shop"]
 
   validation {
-    condition     = can(regex("^[a-z_][a-z0-9_]{0,62}$", var.db_schema))
-    error_message = "db_schema must be a lower-case PostgreSQL identifier."
+    condition     = alltrue([for s in var.db_schemas : can(regex("^[a-z_][a-z0-9_$]{0,62}$", s))])
+    error_message = "Each of db_schemas must be a lower-case PostgreSQL identifier."
+  }
+  validation {
+    condition     = length(distinct(var.db_schemas)) == length(var.db_schemas)
+    error_message = "db_schemas lists a schema twice."
   }
 }
 

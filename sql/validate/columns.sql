@@ -1,8 +1,9 @@
--- Columns of every table of a schema ($1), in column order. `base_type` is the
+-- Columns of every table (partitions included) of the selected schemas ($1), in column order. `base_type` is the
 -- type behind domains; `type_kind` is pg_type.typtype of it (b base, e enum,
 -- c composite, r range, m multirange); `deterministic` is false for
 -- nondeterministic collations.
-SELECT c.relname::text                                   AS table_name,
+SELECT n.nspname::text                                   AS schema_name,
+       c.relname::text                                   AS table_name,
        a.attnum::int4                                    AS position,
        a.attname::text                                   AS column_name,
        format_type(a.atttypid, a.atttypmod)              AS data_type,
@@ -31,5 +32,5 @@ JOIN pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_type bt ON t.typtype = 'd' AND bt.oid = t.typbasetype
 LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
 LEFT JOIN pg_collation coll ON coll.oid = a.attcollation AND a.attcollation <> 0
-WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'm') AND NOT c.relispartition
-ORDER BY c.relname, a.attnum;
+WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('r', 'p', 'm')
+ORDER BY n.nspname, c.relname, a.attnum;

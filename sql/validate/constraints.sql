@@ -1,6 +1,7 @@
--- Constraints of every table of a schema ($1): primary keys, unique, foreign
+-- Constraints of every table of the selected schemas ($1): primary keys, unique, foreign
 -- keys, CHECK, exclusion. `key_columns` lists the constrained columns in order.
-SELECT c.relname::text                                 AS table_name,
+SELECT n.nspname::text                                 AS schema_name,
+       c.relname::text                                 AS table_name,
        con.conname::text                               AS name,
        con.contype::text                               AS kind,
        -- Deparsing locks the table: a table another session holds ACCESS
@@ -21,5 +22,5 @@ SELECT c.relname::text                                 AS table_name,
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND con.contype IN ('p', 'u', 'f', 'c', 'x')
-ORDER BY c.relname, con.conname;
+WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('r', 'p') AND con.contype IN ('p', 'u', 'f', 'c', 'x')
+ORDER BY n.nspname, c.relname, con.conname;

@@ -1,4 +1,4 @@
--- Enum types used by columns of a schema ($1) and their labels in sort order.
+-- Enum types used by columns of the selected schemas ($1) and their labels in sort order.
 SELECT tn.nspname::text || '.' || t.typname::text                         AS type_name,
        (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder)
         FROM pg_enum e WHERE e.enumtypid = t.oid)                          AS labels
@@ -13,5 +13,5 @@ WHERE t.typtype = 'e'
       JOIN pg_class c ON c.oid = a.attrelid
       JOIN pg_namespace n ON n.oid = c.relnamespace
       JOIN pg_type t0 ON t0.oid = a.atttypid
-      WHERE n.nspname = $1 AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'm'))
+      WHERE n.nspname = ANY($1::text[]) AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'm'))
 ORDER BY 1;

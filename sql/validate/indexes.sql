@@ -1,6 +1,7 @@
--- Indexes of every table of a schema ($1). The definition is rendered with the
+-- Indexes of every table of the selected schemas ($1). The definition is rendered with the
 -- schema name stripped so source and target compare even if schemas differ.
-SELECT c.relname::text                                          AS table_name,
+SELECT n.nspname::text                                          AS schema_name,
+       c.relname::text                                          AS table_name,
        i.relname::text                                          AS name,
        -- Deparsing locks the table: see constraints.sql.
        CASE WHEN EXISTS (SELECT 1 FROM pg_locks l
@@ -19,5 +20,5 @@ FROM pg_index x
 JOIN pg_class c ON c.oid = x.indrelid
 JOIN pg_class i ON i.oid = x.indexrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'm')
-ORDER BY c.relname, i.relname;
+WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('r', 'p', 'm')
+ORDER BY n.nspname, c.relname, i.relname;

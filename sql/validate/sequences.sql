@@ -1,4 +1,4 @@
--- Every sequence a column of a table of the schema ($1) draws from: owned by
+-- Every sequence a column of a table of the selected schemas ($1) draws from: owned by
 -- the column (serial, OWNED BY), behind an identity column, or only named in
 -- its DEFAULT nextval(...) (legacy schemas; one sequence may feed several
 -- tables). `last_value` is NULL when the sequence was never used, or when
@@ -15,7 +15,8 @@ WITH drawn AS (
     WHERE d.classid = 'pg_attrdef'::regclass AND d.refclassid = 'pg_class'::regclass
       AND d.deptype = 'n'
 )
-SELECT c.relname::text                                      AS table_name,
+SELECT n.nspname::text                                      AS schema_name,
+       c.relname::text                                      AS table_name,
        a.attname::text                                      AS column_name,
        sn.nspname::text || '.' || s.relname::text           AS sequence_name,
        has_sequence_privilege(s.oid, 'SELECT')              AS readable,
@@ -27,5 +28,5 @@ JOIN pg_class c ON c.oid = x.rel AND c.relkind IN ('r', 'p')
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = x.attnum
 LEFT JOIN pg_sequences ps ON ps.schemaname = sn.nspname AND ps.sequencename = s.relname
-WHERE n.nspname = $1
-ORDER BY c.relname, a.attname;
+WHERE n.nspname = ANY($1::text[])
+ORDER BY n.nspname, c.relname, a.attname;

@@ -1,4 +1,4 @@
--- Columns of a schema ($1) whose comparison would run code that is neither
+-- Columns of the selected schemas ($1) whose comparison would run code that is neither
 -- PostgreSQL's own nor an installed extension's. The validator renders values
 -- with their types' output functions (and hashes built-in types natively), so
 -- what matters is every type inside a column — the column's type, a domain's
@@ -7,14 +7,14 @@
 -- operator class (`kind` 'hash'; used only when the column is hashed as it
 -- is). User code is an object created after initdb (oid >= 16384, wherever
 -- it lives, pg_catalog included) that no extension owns.
-WITH RECURSIVE parts(table_name, column_name, type_oid, depth) AS (
-    SELECT c.relname::text, a.attname::text, a.atttypid, 0
+WITH RECURSIVE parts(schema_name, table_name, column_name, type_oid, depth) AS (
+    SELECT n.nspname::text, c.relname::text, a.attname::text, a.atttypid, 0
     FROM pg_class c
     JOIN pg_namespace n ON n.oid = c.relnamespace
     JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-    WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+    WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('r', 'p')
   UNION ALL
-    SELECT p.table_name, p.column_name, inner_type.oid, p.depth + 1
+    SELECT p.schema_name, p.table_name, p.column_name, inner_type.oid, p.depth + 1
     FROM parts p
     JOIN pg_type t ON t.oid = p.type_oid
     CROSS JOIN LATERAL (
@@ -35,7 +35,7 @@ user_functions AS (
                       WHERE d.classid = 'pg_proc'::regclass AND d.objid = f.oid
                         AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e')
 )
-SELECT DISTINCT p.table_name, p.column_name,
+SELECT DISTINCT p.schema_name, p.table_name, p.column_name,
        format_type(t.oid, NULL)       AS type_name,
        'output'::text                 AS kind,
        t.typoutput::regprocedure::text AS function
@@ -43,7 +43,7 @@ FROM parts p
 JOIN pg_type t ON t.oid = p.type_oid
 WHERE t.typoutput IN (SELECT oid FROM user_functions)
 UNION
-SELECT p.table_name, p.column_name,
+SELECT p.schema_name, p.table_name, p.column_name,
        format_type(t.oid, NULL),
        'hash'::text,
        ap.amproc::regprocedure::text
@@ -54,4 +54,4 @@ JOIN pg_am am ON am.oid = oc.opcmethod AND am.amname = 'hash'
 JOIN pg_amproc ap ON ap.amprocfamily = oc.opcfamily
                  AND ap.amproclefttype = t.oid AND ap.amprocrighttype = t.oid
 WHERE ap.amproc IN (SELECT oid FROM user_functions)
-ORDER BY 1, 2, 3, 4
+ORDER BY 1, 2, 3, 4, 5

@@ -62,7 +62,7 @@ function tagged(event, tag, variants) {
 
 const handle = (v, p) => {
   if (!isObject(v)) fail(p, 'expected a handle object');
-  if (v.engine === 'native') return object(v, p, { engine: str, schema: required(str), publication: required(str), subscription: required(str) });
+  if (v.engine === 'native') return object(v, p, { engine: str, schemas: optional((x, q) => (Array.isArray(x) ? x : fail(q, 'expected a list of schemas'))), exclude_schemas: optional((x) => x), publication: required(str), subscription: required(str) });
   if (v.engine === 'dms') return object(v, p, { engine: str, task_arn: required((s, q) => (/^arn:aws:dms:/.test(s) ? s : fail(q, 'not a DMS task ARN'))) });
   return fail(`${p}.engine`, `unknown engine ${JSON.stringify(v.engine)}`);
 };
@@ -111,7 +111,7 @@ export const PARSERS = {
 // ---------------------------------------------------------------- documents
 export const CHANGES_FIELDS = ['mode', 'schema', 'seed', 'requested', 'applied', 'inserted', 'updated', 'deleted', 'tables', 'expected_counts', 'source_lsn', 'committed_at'];
 export const ASSESS_FIELDS = ['source', 'target', 'schemas', 'checks', 'verdict'];
-const PLAN_FIELDS = ['status', 'schema', 'checks', 'work', 'source_rows_estimate', 'seconds'];
+const PLAN_FIELDS = ['status', 'schemas', 'checks', 'work', 'source_rows_estimate', 'seconds'];
 
 export function progress(phase, extra = {}) {
   const loading = phase === 'starting' || phase === 'full-load';
@@ -132,7 +132,7 @@ const check = (status, message = status === 'pass' ? 'ok' : 'differs') => ({ sta
 export function tablesResult(table, status = 'identical', chunkSpec = null) {
   return {
     status,
-    schema: 'shop',
+    schemas: ['shop'],
     tables: [{
       table,
       chunk: chunkSpec,
@@ -271,7 +271,7 @@ export function world(script = {}) {
       case 'validate-tables': {
         if (payload.action === 'plan') {
           const checks = { table_set: check('pass'), enums: check('pass'), replication_slots: check('pass'), cdc_proof: payload.changes ? check('pass', `${payload.changes.applied} changed keys verified`) : null };
-          return { status: script.planStatus ?? 'identical', schema: 'shop', checks, work, source_rows_estimate: 990, seconds: 0.02 };
+          return { status: script.planStatus ?? 'identical', schemas: ['shop'], checks, work, source_rows_estimate: 990, seconds: 0.02 };
         }
         inFlight += 1;
         maxInFlight = Math.max(maxInFlight, inFlight);

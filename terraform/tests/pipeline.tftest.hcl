@@ -370,6 +370,46 @@ run "real_definition_invokes_the_five_functions" {
   }
 }
 
+# A list of schemas: one selection rule each, and the same list in DB_SCHEMA;
+# none: every schema but the system ones.
+run "schema_list_drives_dms_mappings_and_functions" {
+  command = plan
+
+  variables {
+    db_schemas = ["sales", "stock"]
+  }
+
+  assert {
+    condition = [for r in jsondecode(aws_dms_replication_task.this[0].table_mappings).rules :
+    "${r["rule-action"]}:${r["object-locator"]["schema-name"]}"] == ["include:sales", "include:stock"]
+    error_message = "One include rule per listed schema."
+  }
+  assert {
+    condition     = aws_lambda_function.this["validate-tables"].environment[0].variables.DB_SCHEMA == "sales,stock"
+    error_message = "The functions get the same list."
+  }
+}
+
+run "no_schema_listed_means_every_user_schema" {
+  command = plan
+
+  variables {
+    db_schemas = []
+  }
+
+  assert {
+    condition = [for r in jsondecode(aws_dms_replication_task.this[0].table_mappings).rules :
+      "${r["rule-action"]}:${r["object-locator"]["schema-name"]}"] == [
+      "include:%", "exclude:pg_catalog", "exclude:information_schema"
+    ]
+    error_message = "Every schema but the system ones."
+  }
+  assert {
+    condition     = aws_lambda_function.this["validate-tables"].environment[0].variables.DB_SCHEMA == ""
+    error_message = "An empty DB_SCHEMA: every user schema."
+  }
+}
+
 run "fixture_definition" {
   command = apply
 

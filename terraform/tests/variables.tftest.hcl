@@ -92,3 +92,15 @@ run "good_schedule_expressions" {
     error_message = "cron() accepted"
   }
 }
+
+run "schema_not_an_identifier" {
+  command = plan
+  variables { db_schemas = ["sales", "Drop Table"] }
+  expect_failures = [var.db_schemas]
+}
+
+run "schema_listed_twice" {
+  command = plan
+  variables { db_schemas = ["sales", "sales"] }
+  expect_failures = [var.db_schemas]
+}

@@ -25,14 +25,34 @@ pub struct DatabasePair {
     /// Target database URL.
     #[arg(long, env = "DMSFLOW_TARGET_URL")]
     pub target: String,
-    /// Schema of the tables to replicate or compare.
-    #[arg(long, default_value = vars::DB_SCHEMA.default_str())]
-    pub schema: String,
+    /// Schemas to compare or replicate (repeatable or comma-separated;
+    /// default: every user schema of the source).
+    #[arg(long = "schema", value_delimiter = ',', value_parser = schema_name)]
+    pub schemas: Vec<String>,
+    /// Schemas to leave out (repeatable or comma-separated).
+    #[arg(long = "exclude-schema", value_delimiter = ',', value_parser = schema_name)]
+    pub exclude_schemas: Vec<String>,
     #[command(flatten)]
     pub tls: TlsArgs,
 }
 
+fn schema_name(name: &str) -> Result<String, String> {
+    if name.trim().is_empty() {
+        Err("empty schema name".to_owned())
+    } else {
+        Ok(name.to_owned())
+    }
+}
+
 impl DatabasePair {
+    /// The schema selection of `--schema` and `--exclude-schema`.
+    pub fn scope(&self) -> dmsflow::scope::Scope {
+        dmsflow::scope::Scope {
+            schemas: self.schemas.clone(),
+            exclude: self.exclude_schemas.clone(),
+        }
+    }
+
     /// Connection specs for (source, target).
     pub fn specs(&self) -> Result<(ConnectSpec, ConnectSpec), DbError> {
         Ok((self.tls.spec(&self.source)?, self.tls.spec(&self.target)?))

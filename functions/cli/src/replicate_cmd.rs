@@ -83,7 +83,7 @@ const MAX_INTERVAL: f64 = 60.0;
 fn engine(t: &Target) -> Result<NativeEngine, ExitCode> {
     let (source, target) = t.databases.specs().map_err(fail)?;
     let settings = NativeSettings {
-        schema: t.databases.schema.clone(),
+        scope: t.databases.scope(),
         publication: t.publication.clone(),
         subscription: t.subscription.clone(),
         source_sslmode: t.source_sslmode.clone(),
@@ -155,7 +155,7 @@ pub async fn run(args: ReplicateArgs) -> ExitCode {
                 Ok(pair) => pair,
                 Err(e) => return fail(e),
             };
-            match sync_sequences(&source, &target, &t.databases.schema).await {
+            match sync_sequences(&source, &target, &t.databases.scope()).await {
                 Ok(result) => {
                     print_json(&result);
                     ExitCode::SUCCESS

@@ -15,7 +15,8 @@ use std::time::Duration;
 pub struct ValidateArgs {
     #[command(flatten)]
     databases: DatabasePair,
-    /// Only these tables (comma-separated).
+    /// Only these tables or partitions (comma-separated; `schema.table` or,
+    /// when unambiguous, `table`).
     #[arg(long, value_delimiter = ',', value_parser = table_name)]
     tables: Option<Vec<String>>,
     /// Write the full result (plan + tables) as JSON to this file.
@@ -74,7 +75,7 @@ pub async fn run(args: ValidateArgs) -> ExitCode {
         },
     };
     let options = ValidateOptions {
-        schema: args.databases.schema.clone(),
+        scope: args.databases.scope(),
         // In range: clap checked the declared bounds.
         workers: usize::try_from(args.workers).unwrap_or(usize::MAX),
         chunk_rows: args.chunk_rows,
@@ -174,8 +175,8 @@ fn mark(status: CheckStatus) -> &'static str {
 
 fn print_summary(source: &str, target: &str, plan: &PlanResult, tables: &TablesResult) {
     println!(
-        "dmsflow validate  {source}  ->  {target}  (schema {})",
-        plan.schema
+        "dmsflow validate  {source}  ->  {target}  (schemas {})",
+        plan.schemas.join(", ")
     );
     for (name, check) in plan.checks.iter() {
         let name = name.replace('_', " ");

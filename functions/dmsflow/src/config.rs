@@ -284,11 +284,30 @@ impl DbSideConfig {
 /// Settings every database-facing function shares.
 #[derive(Debug, Clone)]
 pub struct DbCommonConfig {
+    /// `DB_SCHEMA` as given: a comma-separated list, empty for every user schema.
     pub schema: String,
     pub tls: TlsConfig,
 }
 
 impl DbCommonConfig {
+    /// The schemas replicated and validated.
+    pub fn scope(&self) -> crate::scope::Scope {
+        crate::scope::Scope {
+            schemas: crate::scope::Scope::parse_list(&self.schema),
+            exclude: Vec::new(),
+        }
+    }
+
+    /// The schema seeding writes the sample into: the first of `DB_SCHEMA`,
+    /// else the sample's own (`shop`).
+    pub fn sample_schema(&self) -> String {
+        self.scope()
+            .schemas
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| crate::seed::sample_schema::DEFAULT_SCHEMA.to_owned())
+    }
+
     pub fn from_env<E: EnvSource + ?Sized>(env: &E) -> Result<Self, ConfigError> {
         let e = Env(env);
         let schema = e.text(&vars::DB_SCHEMA).unwrap_or_default();
@@ -396,7 +415,9 @@ mod tests {
     fn defaults_come_from_the_declarations() {
         let env: HashMap<&str, &str> = HashMap::new();
         let common = DbCommonConfig::from_env(&env).unwrap();
-        assert_eq!(common.schema, "shop");
+        assert_eq!(common.schema, "");
+        assert!(common.scope().schemas.is_empty(), "every user schema");
+        assert_eq!(common.sample_schema(), "shop");
         assert_eq!(common.tls.connect_timeout.as_secs(), 10);
         assert_eq!(common.tls.ssl_mode, SslMode::VerifyFull);
     }

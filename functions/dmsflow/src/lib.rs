@@ -19,6 +19,7 @@ pub mod lambda;
 pub mod logging;
 pub mod report;
 pub mod sample;
+pub mod scope;
 pub mod secrets;
 pub mod seed;
 pub mod sequence_catalog;

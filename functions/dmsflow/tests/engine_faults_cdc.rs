@@ -23,7 +23,7 @@ fn engine(name: &str, source: &ConnectSpec, target: &ConnectSpec) -> NativeEngin
         source.clone(),
         target.clone(),
         NativeSettings {
-            schema: "shop".into(),
+            scope: dmsflow::scope::Scope::only(&["shop"]),
             publication: format!("pub_{name}"),
             subscription: format!("sub_{name}"),
             source_sslmode: "verify-full".into(),

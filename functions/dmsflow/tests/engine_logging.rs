@@ -82,7 +82,7 @@ async fn trace_logging_never_writes_the_source_password() {
         source,
         target,
         NativeSettings {
-            schema: "shop".into(),
+            scope: dmsflow::scope::Scope::only(&["shop"]),
             publication: "pub_logging".into(),
             subscription: "sub_logging".into(),
             source_sslmode: "verify-full".into(),

@@ -88,7 +88,7 @@ async fn full_load_reaches_in_sync_and_a_cdc_burst_arrives_key_by_key() {
         assert_eq!(started.outcome, Outcome::Created, "{}", started.message);
         assert_eq!(
             serde_json::to_value(&started.handle).unwrap(),
-            serde_json::json!({"engine": "native", "schema": "shop", "publication": "pub_cdc", "subscription": "sub_cdc"})
+            serde_json::json!({"engine": "native", "schemas": ["shop"], "publication": "pub_cdc", "subscription": "sub_cdc"})
         );
 
         let p = poll_until(&engine, Duration::from_secs(120), "in-sync after full load", |p| {
@@ -146,7 +146,7 @@ async fn full_load_reaches_in_sync_and_a_cdc_burst_arrives_key_by_key() {
         let src_seq = query_i64(&source, "SELECT last_value FROM shop.orders_order_id_seq").await;
         let before = query_i64(&target, "SELECT last_value FROM shop.orders_order_id_seq").await;
         assert!(before < src_seq, "target sequence already moved? {before} vs {src_seq}");
-        let synced = sync_sequences(&source, &target, "shop").await.expect("sync-sequences");
+        let synced = sync_sequences(&source, &target, &dmsflow::scope::Scope::only(&["shop"])).await.expect("sync-sequences");
         let orders = synced
             .sequences
             .iter()
@@ -385,7 +385,8 @@ async fn lambda_handlers_drive_the_native_engine() {
         assert_eq!(started["action"], "start");
         assert_eq!(started["outcome"], "created");
         let handle = started["handle"].clone();
-        assert_eq!(handle, json!({"engine": "native", "schema": "shop", "publication": "pub_lambda", "subscription": "sub_lambda"}));
+        // No DB_SCHEMA: every user schema of the source (here `shop`, and an empty `public`).
+        assert_eq!(handle, json!({"engine": "native", "schemas": [], "publication": "pub_lambda", "subscription": "sub_lambda"}));
 
         let deadline = Instant::now() + Duration::from_secs(120);
         let last = loop {

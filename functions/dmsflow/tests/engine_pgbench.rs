@@ -106,7 +106,7 @@ async fn pgbench_load_during_replication_ends_identical() {
         source.clone(),
         target.clone(),
         NativeSettings {
-            schema: SCHEMA.into(),
+            scope: dmsflow::scope::Scope::only(&[SCHEMA]),
             publication: "pub_pgbench".into(),
             subscription: "sub_pgbench".into(),
             source_sslmode: "verify-full".into(),

@@ -152,7 +152,7 @@ async fn every_sequence_with_the_columns_that_draw_from_it() {
 
 fn options(schema: &str) -> dmsflow::validate::ValidateOptions {
     dmsflow::validate::ValidateOptions {
-        schema: schema.into(),
+        scope: dmsflow::validate::scope::Scope::only(&[schema]),
         rechecks: 0,
         settle: std::time::Duration::ZERO,
         ..Default::default()
@@ -256,14 +256,18 @@ async fn sync_sequences_then_validate_then_insert_on_the_target() {
         .unwrap();
     assert_eq!(before.status, Status::Different, "{before:#?}");
 
-    let synced = sync_sequences(&source, &target, "sales").await.unwrap();
+    let synced = sync_sequences(&source, &target, &dmsflow::scope::Scope::only(&["sales"]))
+        .await
+        .unwrap();
     let names: Vec<&str> = synced
         .sequences
         .iter()
         .map(|s| s.sequence.as_str())
         .collect();
     assert_eq!(names, ["sales.invoice_id_seq", "sales.orders_order_id_seq"]);
-    let synced_util = sync_sequences(&source, &target, "util").await.unwrap();
+    let synced_util = sync_sequences(&source, &target, &dmsflow::scope::Scope::only(&["util"]))
+        .await
+        .unwrap();
     assert_eq!(synced_util.sequences[0].sequence, "util.document_no_seq");
     assert_eq!(synced_util.sequences[0].target_after, 10600);
 
@@ -294,7 +298,9 @@ async fn sync_sequences_never_leaves_a_sequence_below_its_column() {
         "INSERT INTO sales.credit_notes (credit_note_id, document_no, amount) VALUES (999, 20000, 1);",
     )
     .await;
-    let synced = sync_sequences(&source, &target, "util").await.unwrap();
+    let synced = sync_sequences(&source, &target, &dmsflow::scope::Scope::only(&["util"]))
+        .await
+        .unwrap();
     assert_eq!(synced.sequences[0].source_last_value, 10600);
     assert_eq!(synced.sequences[0].target_after, 20000);
     common::exec(

@@ -167,7 +167,7 @@ fn progress(phase: &str, status: &str, lag: Option<f64>, last_error: Option<&str
         "tables": {"total": 0, "loaded": 0, "loading": 0, "queued": 0, "errored": 0},
         "table_states": [], "cdc_lag_seconds": lag, "cdc_lag_bytes": 0,
         "in_sync_lag_seconds": 5.0, "last_error": last_error,
-        "handle": {"engine": "native", "schema": "shop", "publication": "dmsflow_pub", "subscription": "dmsflow_sub"},
+        "handle": {"engine": "native", "schemas": ["shop"], "publication": "dmsflow_pub", "subscription": "dmsflow_sub"},
         "polled_at": "2026-11-24T15:29:11Z"
     })
 }

@@ -65,7 +65,12 @@ pub struct DmsHandle {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NativeHandle {
-    pub schema: String,
+    /// The schemas replicated (empty: every user schema of the source).
+    #[serde(default)]
+    pub schemas: Vec<String>,
+    /// Schemas left out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude_schemas: Vec<String>,
     pub publication: String,
     pub subscription: String,
 }

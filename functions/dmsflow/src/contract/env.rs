@@ -238,10 +238,8 @@ pub const DB_SCHEMA: Var<Text> = Var {
     functions: DB_FUNCTIONS,
     required_by: NONE,
     computed_default: None,
-    description: "Schema that is seeded, replicated and validated.",
-    value: Text {
-        default: Some("shop"),
-    },
+    description: "Schemas replicated and validated, comma-separated (empty: every user schema of the source). Seeding writes the sample into the first (default `shop`).",
+    value: Text { default: None },
 };
 pub const DB_SSLMODE: Var<Choice> = Var { name: "DB_SSLMODE", functions: DB_FUNCTIONS, required_by: NONE, computed_default: None,
     description: "`verify-full` (TLS, certificate and host name verified) or `disable` (plain TCP, refused unless the host is loopback).",

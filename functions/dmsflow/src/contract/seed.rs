@@ -117,3 +117,7 @@ pub struct SchemaResult {
 /// A decimal sent as numeric over the binary protocol (exact, no float).
 #[derive(Debug, Clone)]
 pub struct NumericText(pub String);
+
+/// The comment on a seed's staging schema while its load runs: how dmsflow
+/// knows the schema is its own (the validator leaves it out, the next load drops it).
+pub const STAGING_MARKER: &str = "dmsflow seed: staging schema of a load in progress. Left over only if that load was killed; the next dmsflow seed drops it";

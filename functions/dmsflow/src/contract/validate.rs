@@ -388,7 +388,8 @@ pub struct TableResult {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TablesResult {
     pub status: Status,
-    pub schema: String,
+    /// The schemas compared.
+    pub schemas: Vec<String>,
     pub tables: Vec<TableResult>,
     pub rows_compared: i64,
     pub seconds: f64,
@@ -427,7 +428,8 @@ pub struct WorkItem {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PlanResult {
     pub status: Status,
-    pub schema: String,
+    /// The schemas compared.
+    pub schemas: Vec<String>,
     pub checks: PlanChecks,
     pub work: Vec<WorkItem>,
     pub source_rows_estimate: i64,

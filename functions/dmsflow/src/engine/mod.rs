@@ -62,8 +62,12 @@ impl Handle {
             Handle::Dms(h)
         } else {
             let h: NativeHandle = crate::events::parse_event(rest).map_err(prefix)?;
+            for (i, schema) in h.schemas.iter().chain(&h.exclude_schemas).enumerate() {
+                names::identifier(schema).map_err(|reason| {
+                    EventError::invalid(format!("{path}.schemas[{i}]"), reason)
+                })?;
+            }
             for (field, value) in [
-                ("schema", &h.schema),
                 ("publication", &h.publication),
                 ("subscription", &h.subscription),
             ] {
@@ -165,10 +169,12 @@ pub enum EngineError {
         endpoint: String,
         tables: String,
     },
-    #[error("schema {schema} on the source {endpoint} has no tables to replicate")]
+    #[error("schema(s) {schema} on the source {endpoint} have no tables to replicate")]
     NoTables { schema: String, endpoint: String },
     #[error("tables without a primary key or replica identity on the source: {tables}. Publishing them would make every UPDATE and DELETE on them fail on the source; add a primary key or run ALTER TABLE … REPLICA IDENTITY FULL")]
     NoReplicaIdentity { tables: String },
+    #[error(transparent)]
+    Scope(#[from] crate::scope::ScopeError),
     #[error("sequence {sequence} does not exist on the target {endpoint}")]
     SequenceMissing { sequence: String, endpoint: String },
     #[error("reading the sequences on the {side} {endpoint}")]
@@ -221,7 +227,10 @@ impl Classify for EngineError {
             },
             EngineError::Incomplete { .. } => ErrorType::AwsError,
             EngineError::SubscriptionNotFound { .. } => ErrorType::TaskNotFound,
-            EngineError::SchemaMissing { .. }
+            EngineError::Scope(crate::scope::ScopeError::Db(e)) => e.error_type(),
+            EngineError::Scope(crate::scope::ScopeError::Row(_)) => ErrorType::DatabaseError,
+            EngineError::Scope(crate::scope::ScopeError::UnknownSchema { .. })
+            | EngineError::SchemaMissing { .. }
             | EngineError::TablesMissing { .. }
             | EngineError::NoTables { .. }
             | EngineError::SequenceMissing { .. } => ErrorType::UnknownTable,
@@ -248,7 +257,7 @@ mod tests {
     #[test]
     fn handles_parse_with_field_paths() {
         let h = Handle::from_value(
-            json!({"engine": "native", "schema": "shop", "publication": "p", "subscription": "s"}),
+            json!({"engine": "native", "schemas": ["shop"], "publication": "p", "subscription": "s"}),
             "handle",
         )
         .unwrap();
@@ -261,13 +270,13 @@ mod tests {
             Handle::from_value(json!({"engine": "dms", "task_arn": "nope"}), "handle").unwrap_err();
         assert!(err.to_string().contains("`handle.task_arn`"), "{err}");
         let err = Handle::from_value(
-            json!({"engine": "native", "schema": "shop", "publication": "p", "subscription": "Bad-Name"}),
+            json!({"engine": "native", "schemas": ["shop"], "publication": "p", "subscription": "Bad-Name"}),
             "handle",
         )
         .unwrap_err();
         assert!(err.to_string().contains("`handle.subscription`"), "{err}");
         let err = Handle::from_value(
-            json!({"engine": "native", "schema": "shop", "publication": "p", "subscription": "s", "x": 1}),
+            json!({"engine": "native", "schemas": ["shop"], "publication": "p", "subscription": "s", "x": 1}),
             "handle",
         )
         .unwrap_err();

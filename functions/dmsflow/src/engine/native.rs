@@ -33,8 +33,9 @@ use super::{
     names, ActionResult, EngineError, EngineKind, Handle, MigrationEngine, NativeHandle, Outcome,
     Progress, StartRequest,
 };
-use crate::db::ConnectSpec;
+use crate::db::{quote_ident, ConnectSpec};
 use crate::query;
+use crate::scope::Scope;
 use crate::sql::Query;
 use catalog::{
     Identity, Slot, Subscription, IDENTITY, PUBLICATION_MARKER, PUBLICATION_TABLES, SCHEMA_EXISTS,
@@ -62,10 +63,30 @@ const UNLOCK: Query = query!("engine/native_unlock.sql");
 
 const APP: &str = "dmsflow-native";
 
+/// A table of the replicated schemas.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct TableRef {
+    schema: String,
+    name: String,
+}
+
+impl TableRef {
+    fn quoted(&self) -> String {
+        format!("{}.{}", quote_ident(&self.schema), quote_ident(&self.name))
+    }
+}
+
+impl std::fmt::Display for TableRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.schema, self.name)
+    }
+}
+
 /// What the native engine replicates and how the target reaches the source.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NativeSettings {
-    pub schema: String,
+    /// The schemas to replicate (every user schema of the source by default).
+    pub scope: Scope,
     pub publication: String,
     /// Also the replication slot's name on the source.
     pub subscription: String,
@@ -78,9 +99,9 @@ pub struct NativeSettings {
 
 impl NativeSettings {
     /// Defaults: `dmsflow_pub` / `dmsflow_sub`, sslmode `require`.
-    pub fn new(schema: &str) -> Self {
+    pub fn new(scope: Scope) -> Self {
         NativeSettings {
-            schema: schema.to_owned(),
+            scope,
             publication: "dmsflow_pub".into(),
             subscription: "dmsflow_sub".into(),
             source_sslmode: "require".into(),
@@ -90,7 +111,9 @@ impl NativeSettings {
 
     /// Check the names; the error is (field, reason).
     pub fn check(&self) -> Result<(), (&'static str, String)> {
-        names::identifier(&self.schema).map_err(|r| ("schema", r))?;
+        for schema in self.scope.schemas.iter().chain(&self.scope.exclude) {
+            names::identifier(schema).map_err(|r| ("schema", r))?;
+        }
         names::identifier(&self.publication).map_err(|r| ("publication", r))?;
         names::slot_name(&self.subscription).map_err(|r| ("subscription", r))?;
         names::libpq_sslmode(&self.source_sslmode).map_err(|r| ("sslmode", r))?;
@@ -112,12 +135,12 @@ pub struct NativeEngine {
 
 /// What `start` found before changing anything.
 struct Plan {
-    tables: Vec<String>,
+    tables: Vec<TableRef>,
     marker: String,
     subscription: Option<Subscription>,
     publication_exists: bool,
     /// Tables the publication does not carry yet.
-    new_tables: Vec<String>,
+    new_tables: Vec<TableRef>,
 }
 
 impl NativeEngine {
@@ -137,7 +160,8 @@ impl NativeEngine {
 
     fn native_handle(&self) -> NativeHandle {
         NativeHandle {
-            schema: self.settings.schema.clone(),
+            schemas: self.settings.scope.schemas.clone(),
+            exclude_schemas: self.settings.scope.exclude.clone(),
             publication: self.settings.publication.clone(),
             subscription: self.settings.subscription.clone(),
         }
@@ -376,11 +400,11 @@ mod tests {
 
     #[test]
     fn settings_are_checked() {
-        let mut s = NativeSettings::new("shop");
+        let mut s = NativeSettings::new(crate::scope::Scope::only(&["shop"]));
         assert!(s.check().is_ok());
         s.subscription = "Has-Caps".into();
         assert_eq!(s.check().unwrap_err().0, "subscription");
-        let mut s = NativeSettings::new("shop");
+        let mut s = NativeSettings::new(crate::scope::Scope::only(&["shop"]));
         s.source_sslmode = "maybe".into();
         assert_eq!(s.check().unwrap_err().0, "sslmode");
     }

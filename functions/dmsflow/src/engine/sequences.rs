@@ -43,18 +43,18 @@ fn catalog_error<'a>(
     }
 }
 
-/// Set every sequence of `schema` on the target from the source, in one
+/// Set every sequence of the scope's schemas on the target from the source, in one
 /// target transaction. A sequence the target lacks is an `UnknownTable`
 /// error (nothing is changed then).
 pub async fn sync_sequences(
     source: &ConnectSpec,
     target: &ConnectSpec,
-    schema: &str,
+    scope: &crate::scope::Scope,
 ) -> Result<SequencesResult, EngineError> {
-    let schemas = vec![schema.to_owned()];
     // Bounded like every engine session (connect, statements, locks).
     let limits = super::native::Limits::default();
     let src = super::native::connect_bounded(source, "dmsflow-sequences", limits).await?;
+    let schemas = crate::scope::resolve(&src, source, scope).await?;
     let mut tgt = super::native::connect_bounded(target, "dmsflow-sequences", limits).await?;
     let wanted = sequence_catalog::read(&src, &schemas)
         .await

@@ -98,7 +98,8 @@ impl EngineConfig {
                 task_arn: self.dms_task_arn.clone().unwrap_or_default(),
             }),
             EngineKind::Native => Handle::Native(NativeHandle {
-                schema: self.common.schema.clone(),
+                schemas: self.common.scope().schemas,
+                exclude_schemas: Vec::new(),
                 publication: self.publication.clone(),
                 subscription: self.subscription.clone(),
             }),
@@ -215,7 +216,10 @@ impl<S: SecretStore> EngineContext<S> {
                     source,
                     target,
                     NativeSettings {
-                        schema: h.schema.clone(),
+                        scope: crate::scope::Scope {
+                            schemas: h.schemas.clone(),
+                            exclude: h.exclude_schemas.clone(),
+                        },
                         publication: h.publication.clone(),
                         subscription: h.subscription.clone(),
                         source_sslmode: self.config.native_source_sslmode.clone(),
@@ -277,8 +281,16 @@ mod tests {
         let cfg = EngineConfig::from_env(&env(&base)).unwrap();
         assert_eq!(
             serde_json::to_value(cfg.handle()).unwrap(),
-            serde_json::json!({"engine": "native", "schema": "shop", "publication": "dmsflow_pub", "subscription": "dmsflow_sub"})
+            serde_json::json!({"engine": "native", "schemas": [], "publication": "dmsflow_pub", "subscription": "dmsflow_sub"}),
+            "no DB_SCHEMA: every user schema"
         );
+        let mut listed = base.to_vec();
+        listed.push(("DB_SCHEMA", "sales, stock"));
+        let cfg = EngineConfig::from_env(&env(&listed)).unwrap();
+        let Handle::Native(handle) = cfg.handle() else {
+            panic!("a native handle");
+        };
+        assert_eq!(handle.schemas, ["sales", "stock"]);
         let mut bad = base.to_vec();
         bad.push(("NATIVE_SUBSCRIPTION", "My-Sub"));
         let err = EngineConfig::from_env(&env(&bad)).unwrap_err();

@@ -40,7 +40,7 @@ impl<S: SecretStore> SeedService<S> {
     pub async fn handle(&self, event: Value) -> Result<Value, HandlerError> {
         let event = SeedEvent::from_value(event)?;
         // DB_SCHEMA: the schema that is seeded is the one replicated and validated.
-        let schema = SampleSchema::new(&self.config.common.schema)?;
+        let schema = SampleSchema::new(&self.config.common.sample_schema())?;
         match &event {
             SeedEvent::Load(req) => {
                 tracing::info!(

@@ -94,7 +94,7 @@ impl<S: SecretStore> StartTaskService<S> {
             StartTaskEvent::SyncSequences => {
                 let (source, target) = self.context.databases().await?;
                 let result =
-                    sync_sequences(&source, &target, &self.context.config.common.schema).await?;
+                    sync_sequences(&source, &target, &self.context.config.common.scope()).await?;
                 tracing::info!(sequences = result.sequences.len(), "sequences synced");
                 super::to_json(&result)
             }
@@ -120,7 +120,7 @@ impl<S: SecretStore> StartTaskService<S> {
         }
         let (source, target) = self.context.databases().await?;
         let options = AssessOptions {
-            schemas: vec![config.common.schema.clone()],
+            schemas: config.common.scope().schemas,
             engine: config.engine,
             ..AssessOptions::default()
         };

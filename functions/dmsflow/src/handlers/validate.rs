@@ -27,7 +27,7 @@ impl ValidateConfig {
         let e = Env(env);
         let defaults = ValidateOptions::default();
         let options = ValidateOptions {
-            schema: common.schema.clone(),
+            scope: common.scope(),
             workers: usize::try_from(e.integer(&vars::VALIDATE_WORKERS)?).unwrap_or(usize::MAX),
             chunk_rows: e.integer(&vars::VALIDATE_CHUNK_ROWS)?,
             rechecks: u32::try_from(e.integer(&vars::VALIDATE_RECHECKS)?).unwrap_or(u32::MAX),

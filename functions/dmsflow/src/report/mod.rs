@@ -379,7 +379,7 @@ mod tests {
                 plan: None,
                 results: vec![TablesResult {
                     status: Status::Identical,
-                    schema: "shop".into(),
+                    schemas: vec!["shop".into()],
                     tables,
                     rows_compared: 0,
                     seconds: 1.0,

@@ -100,7 +100,7 @@ async fn refuse_to_overwrite(
 }
 
 /// The comment of a staging schema: what it is and that a load made it.
-pub const STAGING_MARKER: &str = "dmsflow seed: staging schema of a load in progress. Left over only if that load was killed; the next dmsflow seed drops it";
+pub use crate::contract::seed::STAGING_MARKER;
 
 const STAGING_MARKER_QUERY: Query = query!("seed/staging_marker.sql");
 

@@ -1,5 +1,10 @@
-//! What the catalogs of one side say about a schema, read once per run in the
-//! session's snapshot.
+//! What the catalogs of one side say about the selected schemas, read once
+//! per run in the session's snapshot.
+//!
+//! Tables are named `table` when every table of both sides lives in one
+//! schema (a database like our sample, and results as they always were), and
+//! `schema.table` when the selection spans schemas, so a name is never
+//! ambiguous within a run.
 
 use super::rows::ReadError;
 use crate::db::ConnectSpec;
@@ -56,6 +61,9 @@ pub(crate) fn table_for_test(
 ) -> TableInfo {
     TableInfo {
         name: "t".into(),
+        schema: "s".into(),
+        relname: "t".into(),
+        partition_of: None,
         kind: "r".into(),
         row_estimate: 0.0,
         blocks: 0,
@@ -96,7 +104,13 @@ pub struct Sequence {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TableInfo {
+    /// The name requests and results use (see the module comment).
     pub name: String,
+    pub schema: String,
+    /// The name in its schema (`pg_class.relname`).
+    pub relname: String,
+    /// The partitioned table this is a partition of (its name as `name`).
+    pub partition_of: Option<String>,
     pub kind: String,
     pub row_estimate: f64,
     pub blocks: i64,
@@ -117,44 +131,53 @@ impl TableInfo {
     }
 }
 
-/// One side's view of the schema.
+/// One side's view of the selected schemas.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Catalog {
-    pub schema: String,
+    pub schemas: Vec<String>,
+    /// Tables, partitioned tables (roots) and materialized views.
     pub tables: BTreeMap<String, TableInfo>,
+    /// Partitions: compared through their root, or alone when asked for.
+    pub partitions: BTreeMap<String, TableInfo>,
     /// Enum type → labels in sort order.
     pub enums: BTreeMap<String, Vec<String>>,
 }
 
 impl Catalog {
+    /// A table or a partition by its name.
+    pub fn get(&self, name: &str) -> Option<&TableInfo> {
+        self.tables.get(name).or_else(|| self.partitions.get(name))
+    }
+
     /// Read everything with six queries (not per table) on `client`, which must
-    /// be inside the side's snapshot transaction.
+    /// be inside the side's snapshot transaction. Names are qualified until
+    /// [`name_tables`] has seen both sides.
     pub async fn load(
         client: &tokio_postgres::Client,
         spec: &ConnectSpec,
-        schema: &str,
+        schemas: &[String],
     ) -> Result<Catalog, ReadError> {
         let read = |query: Query, what: &'static str| async move {
             client
-                .query(query.text(), &[&schema])
+                .query(query.text(), &[&schemas])
                 .await
                 .map_err(spec.query_error(what))
         };
         let rows = read(TABLES, "reading the table list").await?;
-        let mut tables: BTreeMap<String, TableInfo> = sql::rows::<TableInfo>(&rows, &TABLES)?
+        let mut all: BTreeMap<String, TableInfo> = sql::rows::<TableInfo>(&rows, &TABLES)?
             .into_iter()
             .map(|t| (t.name.clone(), t))
             .collect();
         let rows = read(COLUMNS, "reading columns").await?;
-        attach(&mut tables, sql::rows(&rows, &COLUMNS)?, |t| &mut t.columns);
+        attach(&mut all, sql::rows(&rows, &COLUMNS)?, |t| &mut t.columns);
         let rows = read(CONSTRAINTS, "reading constraints").await?;
-        attach(&mut tables, sql::rows(&rows, &CONSTRAINTS)?, |t| {
+        attach(&mut all, sql::rows(&rows, &CONSTRAINTS)?, |t| {
             &mut t.constraints
         });
         let rows = read(INDEXES, "reading indexes").await?;
-        attach(&mut tables, sql::rows(&rows, &INDEXES)?, |t| &mut t.indexes);
+        attach(&mut all, sql::rows(&rows, &INDEXES)?, |t| &mut t.indexes);
         let rows = read(SEQUENCES, "reading sequences").await?;
-        attach(&mut tables, sql::rows(&rows, &SEQUENCES)?, |t| {
+        attach(&mut all, sql::rows(&rows, &SEQUENCES)?, |t| {
             &mut t.sequences
         });
         let rows = read(ENUMS, "reading enum types").await?;
@@ -162,15 +185,67 @@ impl Catalog {
             .into_iter()
             .map(|e| (e.name, e.labels))
             .collect();
+        let (partitions, tables) = all.into_iter().partition(|(_, t)| t.partition_of.is_some());
         Ok(Catalog {
-            schema: schema.to_owned(),
+            schemas: schemas.to_vec(),
             tables,
+            partitions,
             enums,
         })
     }
+
+    fn all_tables(&self) -> impl Iterator<Item = &TableInfo> {
+        self.tables.values().chain(self.partitions.values())
+    }
+
+    fn rename(&mut self, bare: bool) {
+        let name = |t: &TableInfo| {
+            if bare {
+                t.relname.clone()
+            } else {
+                t.name.clone()
+            }
+        };
+        for map in [&mut self.tables, &mut self.partitions] {
+            *map = std::mem::take(map)
+                .into_values()
+                .map(|mut t| {
+                    t.name = name(&t);
+                    if bare {
+                        t.partition_of = t.partition_of.map(|p| unqualified(&p).to_owned());
+                    }
+                    (t.name.clone(), t)
+                })
+                .collect();
+        }
+    }
 }
 
-/// A row that belongs to a table (`table_name`), and what it describes.
+/// `schema.table`: the name of a table when the selection spans schemas.
+pub fn qualified_name(schema: &str, table: &str) -> String {
+    format!("{schema}.{table}")
+}
+
+fn unqualified(name: &str) -> &str {
+    name.split_once('.').map_or(name, |(_, t)| t)
+}
+
+/// Name the tables of both sides: bare when all of them live in one schema,
+/// `schema.table` otherwise.
+pub fn name_tables(source: &mut Catalog, target: &mut Catalog) {
+    let bare = {
+        let mut schemas = source
+            .all_tables()
+            .chain(target.all_tables())
+            .map(|t| &t.schema);
+        let first = schemas.next();
+        schemas.all(|s| Some(s) == first)
+    };
+    source.rename(bare);
+    target.rename(bare);
+}
+
+/// A row that belongs to a table (`schema_name`, `table_name`), and what it describes.
 struct InTable<T> {
     table: String,
     item: T,
@@ -178,8 +253,10 @@ struct InTable<T> {
 
 impl<T: FromRow> FromRow for InTable<T> {
     fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
+        let schema: String = get(row, q, "schema_name")?;
+        let table: String = get(row, q, "table_name")?;
         Ok(InTable {
-            table: get(row, q, "table_name")?,
+            table: qualified_name(&schema, &table),
             item: T::from_row(row, q)?,
         })
     }
@@ -202,8 +279,17 @@ const TABLES: Query = query!("validate/tables.sql");
 
 impl FromRow for TableInfo {
     fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
+        let schema: String = get(row, q, "schema_name")?;
+        let relname: String = get(row, q, "table_name")?;
+        let parent_schema: Option<String> = get(row, q, "parent_schema")?;
+        let parent_name: Option<String> = get(row, q, "parent_name")?;
         Ok(TableInfo {
-            name: get(row, q, "table_name")?,
+            name: qualified_name(&schema, &relname),
+            partition_of: parent_schema
+                .zip(parent_name)
+                .map(|(s, t)| qualified_name(&s, &t)),
+            schema,
+            relname,
             kind: get(row, q, "kind")?,
             row_estimate: get(row, q, "row_estimate")?,
             blocks: get(row, q, "blocks")?,
@@ -256,24 +342,3 @@ struct EnumRow {
 }
 
 from_row! { EnumRow { name = "type_name", labels } }
-
-const SCHEMA_EXISTS: Query = query!("validate/schema_exists.sql");
-
-struct SchemaExists {
-    present: bool,
-}
-
-from_row! { SchemaExists { present } }
-
-/// Whether `schema` exists on this side (an empty table list could mean either).
-pub async fn schema_exists(
-    client: &tokio_postgres::Client,
-    spec: &ConnectSpec,
-    schema: &str,
-) -> Result<bool, ReadError> {
-    let row = client
-        .query_one(SCHEMA_EXISTS.text(), &[&schema])
-        .await
-        .map_err(spec.query_error("checking the schema"))?;
-    Ok(SchemaExists::from_row(&row, SCHEMA_EXISTS.name)?.present)
-}

@@ -129,6 +129,7 @@ const USER_CODE: Query = query!("validate/user_code.sql");
 /// an extension's (`sql/validate/user_code.sql`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserCode {
+    pub schema: String,
     pub table: String,
     pub column: String,
     /// The type inside the column (itself, a member, an element…) that has it.
@@ -141,6 +142,7 @@ pub struct UserCode {
 impl FromRow for UserCode {
     fn from_row(row: &tokio_postgres::Row, query: &'static str) -> Result<Self, RowError> {
         Ok(UserCode {
+            schema: sql::get(row, query, "schema_name")?,
             table: sql::get(row, query, "table_name")?,
             column: sql::get(row, query, "column_name")?,
             type_name: sql::get(row, query, "type_name")?,
@@ -171,17 +173,17 @@ impl UserCode {
     }
 }
 
-/// Every column of the schema that needs user code, per side.
+/// Every column of the selected schemas that needs user code, per side.
 pub async fn user_code(
     sessions: Sides<&SideSessions>,
-    schema: &str,
+    schemas: &[String],
 ) -> Result<Sides<Vec<UserCode>>, ReadError> {
     sessions
         .try_both(|_, s| async move {
             let rows = s
                 .query(
                     USER_CODE.text(),
-                    &[&schema],
+                    &[&schemas],
                     "finding columns that need user code",
                 )
                 .await?;
@@ -197,14 +199,15 @@ pub async fn user_code(
 /// code, on either side.
 pub fn first_user_code<'a>(
     found: &'a Sides<Vec<UserCode>>,
+    schema: &str,
     table: &str,
     columns: &[(String, ColumnMode)],
 ) -> Option<(Side, &'a UserCode)> {
     [Side::Source, Side::Target].into_iter().find_map(|side| {
         found.get(side).iter().find_map(|u| {
-            let compared = columns
-                .iter()
-                .any(|(c, m)| u.table == table && *c == u.column && u.runs_in(*m));
+            let compared = columns.iter().any(|(c, m)| {
+                u.schema == schema && u.table == table && *c == u.column && u.runs_in(*m)
+            });
             compared.then_some((side, u))
         })
     })

@@ -26,6 +26,7 @@ pub mod objects;
 mod pipeline;
 mod pool;
 pub mod rows;
+pub use crate::scope;
 pub mod session;
 pub mod sides;
 pub mod work;
@@ -46,7 +47,8 @@ pub use crate::contract::validate::SequencePolicy;
 
 #[derive(Debug, Clone)]
 pub struct ValidateOptions {
-    pub schema: String,
+    /// The schemas compared (every user schema by default).
+    pub scope: scope::Scope,
     /// Connections per side for checksums (besides the lead).
     pub workers: usize,
     /// Approximate rows per checksum chunk.
@@ -72,7 +74,7 @@ impl Default for ValidateOptions {
     fn default() -> Self {
         use crate::contract::env as vars;
         ValidateOptions {
-            schema: vars::DB_SCHEMA.value.default.unwrap_or("shop").into(),
+            scope: scope::Scope::default(),
             workers: vars::VALIDATE_WORKERS.value.default as usize,
             chunk_rows: vars::VALIDATE_CHUNK_ROWS.value.default,
             rechecks: vars::VALIDATE_RECHECKS.default_u32(),
@@ -125,8 +127,8 @@ pub enum Progress {
 pub enum ValidateError {
     #[error("unknown table(s) {tables} in schema {schema} (on neither the source nor the target)")]
     UnknownTable { schema: String, tables: String },
-    #[error("schema {schema} does not exist on the source")]
-    UnknownSchema { schema: String },
+    #[error(transparent)]
+    Scope(#[from] crate::scope::ScopeError),
     #[error("chunk {index} of {table}: {reason}")]
     BadChunk {
         table: String,
@@ -150,9 +152,12 @@ pub enum ValidateError {
 impl Classify for ValidateError {
     fn error_type(&self) -> ErrorType {
         match self {
-            ValidateError::UnknownTable { .. } | ValidateError::UnknownSchema { .. } => {
+            ValidateError::UnknownTable { .. }
+            | ValidateError::Scope(crate::scope::ScopeError::UnknownSchema { .. }) => {
                 ErrorType::UnknownTable
             }
+            ValidateError::Scope(crate::scope::ScopeError::Db(e)) => e.error_type(),
+            ValidateError::Scope(crate::scope::ScopeError::Row(_)) => ErrorType::DatabaseError,
             ValidateError::BadChunk { .. } => ErrorType::InvalidEvent,
             ValidateError::SameDatabase { .. } => ErrorType::ConfigError,
             ValidateError::NothingToCompare { .. } => ErrorType::UnknownTable,
@@ -218,40 +223,50 @@ impl Validator {
         Ok(sessions)
     }
 
+    /// Both catalogs over the schemas of the scope (resolved on the source),
+    /// tables named as [`catalog::name_tables`] says.
     async fn catalogs(
         &self,
         sessions: &Sides<SideSessions>,
     ) -> Result<Sides<Catalog>, ValidateError> {
-        let schema = &self.options.schema;
-        let catalogs = sessions
-            .try_both(|_, s| Catalog::load(&s.lead, &s.spec, schema))
-            .await?;
-        if catalogs.source.tables.is_empty() {
-            let src = &sessions.source;
-            if !catalog::schema_exists(&src.lead, &src.spec, schema).await? {
-                return Err(ValidateError::UnknownSchema {
-                    schema: schema.clone(),
-                });
-            }
+        let src = &sessions.source;
+        let schemas = scope::resolve(&src.lead, &src.spec, &self.options.scope).await?;
+        if schemas.is_empty() {
+            return Err(ValidateError::NothingToCompare {
+                schema: self.options.scope.describe(),
+                what: "no schema is selected",
+            });
         }
+        let schemas = &schemas;
+        let mut catalogs = sessions
+            .try_both(|_, s| Catalog::load(&s.lead, &s.spec, schemas))
+            .await?;
+        catalog::name_tables(&mut catalogs.source, &mut catalogs.target);
         Ok(catalogs)
     }
 
-    /// Check requested names against both catalogs; nothing from input reaches
-    /// SQL except as a catalog-matched, quoted identifier.
-    fn resolve(&self, names: &[String], catalogs: &Sides<Catalog>) -> Result<(), ValidateError> {
-        let unknown: Vec<&str> = names
-            .iter()
-            .filter(|n| {
-                !catalogs.source.tables.contains_key(*n) && !catalogs.target.tables.contains_key(*n)
-            })
-            .map(String::as_str)
-            .collect();
+    /// The names of `asked` as the catalogs name them: `schema.table` or
+    /// `table`, whichever the run uses, when it names one table (or
+    /// partition) without doubt. Nothing from input reaches SQL except as a
+    /// catalog-matched, quoted identifier.
+    fn resolve(
+        &self,
+        asked: &[String],
+        catalogs: &Sides<Catalog>,
+    ) -> Result<Vec<String>, ValidateError> {
+        let mut names = Vec::new();
+        let mut unknown = Vec::new();
+        for name in asked {
+            match canonical(name, catalogs) {
+                Some(found) => names.push(found),
+                None => unknown.push(name.as_str()),
+            }
+        }
         if unknown.is_empty() {
-            Ok(())
+            Ok(names)
         } else {
             Err(ValidateError::UnknownTable {
-                schema: self.options.schema.clone(),
+                schema: catalogs.source.schemas.join(", "),
                 tables: unknown.join(", "),
             })
         }
@@ -275,7 +290,7 @@ impl Validator {
     /// Validate tables (or chunks of tables): `validate-tables` action `table(s)`.
     pub async fn validate(&self, requests: &[TableRequest]) -> Result<TablesResult, ValidateError> {
         let started = Instant::now();
-        pipeline::check_requests(&self.options.schema, requests)?;
+        pipeline::check_requests(&self.options.scope.describe(), requests)?;
         let mut sessions = self.open(self.options.workers).await?;
         let outcome = self.validate_in(&mut sessions, requests).await;
         session::end_both(&mut sessions).await;
@@ -308,6 +323,29 @@ impl Validator {
             .collect();
         let tables = self.validate(&requests).await?;
         Ok((plan, tables))
+    }
+}
+
+/// `name` as the catalogs of this run name it: as given, or qualified or
+/// unqualified when exactly one table (or partition) of either side matches.
+fn canonical(name: &str, catalogs: &Sides<Catalog>) -> Option<String> {
+    let sides = [&catalogs.source, &catalogs.target];
+    if sides.iter().any(|c| c.get(name).is_some()) {
+        return Some(name.to_owned());
+    }
+    let mut matches: BTreeSet<&str> = BTreeSet::new();
+    for c in sides {
+        for t in c.tables.values().chain(c.partitions.values()) {
+            let qualified = catalog::qualified_name(&t.schema, &t.relname);
+            if qualified == name || t.relname == name {
+                matches.insert(t.name.as_str());
+            }
+        }
+    }
+    let mut found = matches.into_iter();
+    match (found.next(), found.next()) {
+        (Some(one), None) => Some(one.to_owned()),
+        _ => None,
     }
 }
 

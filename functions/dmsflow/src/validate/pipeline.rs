@@ -28,9 +28,18 @@ impl Validator {
         requests: &[TableRequest],
     ) -> Result<TablesResult, ValidateError> {
         let catalogs = self.catalogs(sessions).await?;
-        let names: Vec<String> = requests.iter().map(|r| r.table.clone()).collect();
-        self.resolve(&names, &catalogs)?;
-        let user_code = user_code(sessions.as_ref(), &self.options.schema).await?;
+        let asked: Vec<String> = requests.iter().map(|r| r.table.clone()).collect();
+        let requests: Vec<TableRequest> = self
+            .resolve(&asked, &catalogs)?
+            .into_iter()
+            .zip(requests)
+            .map(|(table, r)| TableRequest {
+                table,
+                chunk: r.chunk.clone(),
+            })
+            .collect();
+        let requests = &requests[..];
+        let user_code = user_code(sessions.as_ref(), &catalogs.source.schemas).await?;
 
         // 1. Per table: a plan, or a result already (missing table, no access,
         // a column that only user code could compare).
@@ -40,7 +49,7 @@ impl Validator {
             let found = w
                 .plan
                 .as_ref()
-                .and_then(|p| first_user_code(&user_code, &p.name, &p.columns));
+                .and_then(|p| first_user_code(&user_code, &p.schema, &p.relname, &p.columns));
             if let Some((side, code)) = found {
                 w.fail(TableError::UserCode {
                     side,
@@ -89,7 +98,7 @@ impl Validator {
             .fold(Status::Identical, Status::worst);
         Ok(TablesResult {
             status,
-            schema: self.options.schema.clone(),
+            schemas: catalogs.source.schemas.clone(),
             tables: results,
             rows_compared,
             seconds: 0.0,
@@ -106,8 +115,8 @@ impl Validator {
     ) -> TableWork {
         let mut w = TableWork::new(request.clone());
         let found = (
-            catalogs.source.tables.get(&request.table),
-            catalogs.target.tables.get(&request.table),
+            catalogs.source.get(&request.table),
+            catalogs.target.get(&request.table),
         );
         match found {
             (Some(s), Some(t)) if s.can_select && t.can_select => {
@@ -138,7 +147,7 @@ impl Validator {
         info: Sides<&TableInfo>,
         request: &TableRequest,
     ) -> Result<TablePlan, TableError> {
-        let mut plan = TablePlan::new(&self.options.schema, info.source, info.target);
+        let mut plan = TablePlan::new(info.source, info.target);
         let mut rows = estimate_rows(info.source).max(estimate_rows(info.target));
         if let Some(chunk) = &request.chunk {
             if plan.range_column() != Some(chunk.key_column.as_str()) {
@@ -257,8 +266,8 @@ impl Validator {
     ) -> TableResult {
         let table = &w.request.table;
         let (Some(s), Some(t)) = (
-            catalogs.source.tables.get(table),
-            catalogs.target.tables.get(table),
+            catalogs.source.get(table),
+            catalogs.target.get(table),
         ) else {
             w.error = Some(TableError::Vanished);
             return error_result(w);

@@ -21,10 +21,10 @@ impl Validator {
         changes: Option<&ChangesResult>,
     ) -> Result<PlanResult, ValidateError> {
         let catalogs = self.catalogs(sessions).await?;
-        if let Some(names) = tables {
-            self.resolve(names, &catalogs)?;
-        }
-        let only: Option<BTreeSet<String>> = tables.map(|n| n.iter().cloned().collect());
+        let only: Option<BTreeSet<String>> = match tables {
+            Some(names) => Some(self.resolve(names, &catalogs)?.into_iter().collect()),
+            None => None,
+        };
         let checks = run_database_checks(&DatabaseContext {
             options: &self.options,
             sessions: sessions.as_ref(),
@@ -37,8 +37,8 @@ impl Validator {
         let mut estimate = 0i64;
         for name in table_names(&catalogs, only.as_ref()) {
             let (Some(s), Some(t)) = (
-                catalogs.source.tables.get(&name),
-                catalogs.target.tables.get(&name),
+                catalogs.source.get(&name),
+                catalogs.target.get(&name),
             ) else {
                 work.push(whole_table(name));
                 continue;
@@ -48,11 +48,11 @@ impl Validator {
         }
         if work.is_empty() {
             return Err(ValidateError::NothingToCompare {
-                schema: self.options.schema.clone(),
+                schema: catalogs.source.schemas.join(", "),
                 what: if only.is_some() {
                     "the selection names no table"
                 } else {
-                    "the schema has no table on either side"
+                    "the selected schemas have no table on either side"
                 },
             });
         }
@@ -67,7 +67,7 @@ impl Validator {
         work.sort_by(|a, b| size(b).total_cmp(&size(a)).then(a.table.cmp(&b.table)));
         Ok(PlanResult {
             status: checks.status(),
-            schema: self.options.schema.clone(),
+            schemas: catalogs.source.schemas.clone(),
             checks,
             work,
             source_rows_estimate: estimate,
@@ -84,7 +84,7 @@ impl Validator {
         info: Sides<&TableInfo>,
     ) -> Result<Vec<WorkItem>, ValidateError> {
         let rows = estimate_rows(info.source).max(estimate_rows(info.target));
-        let plan = TablePlan::new(&self.options.schema, info.source, info.target);
+        let plan = TablePlan::new(info.source, info.target);
         let pieces = rows.div_ceil(self.options.max_rows_per_item.max(1)).max(1);
         let Some(column) = plan.range_column().filter(|_| pieces > 1) else {
             return Ok(vec![whole_table(name)]);
@@ -127,10 +127,11 @@ fn table_names(catalogs: &Sides<Catalog>, only: Option<&BTreeSet<String>>) -> Ve
             names.push(extra.clone());
         }
     }
-    if let Some(only) = only {
-        names.retain(|n| only.contains(n));
+    match only {
+        // Partitions are compared at their root unless asked for by name.
+        Some(only) => only.iter().cloned().collect(),
+        None => names,
     }
-    names
 }
 
 pub(super) fn estimate_rows_f(t: &TableInfo) -> f64 {

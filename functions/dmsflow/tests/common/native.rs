@@ -23,7 +23,7 @@ pub fn engine(
         source.clone(),
         target.clone(),
         NativeSettings {
-            schema: schema.into(),
+            scope: dmsflow::scope::Scope::only(&[schema]),
             publication: format!("pub_{name}"),
             subscription: format!("sub_{name}"),
             source_sslmode: "verify-full".into(),

@@ -27,6 +27,7 @@ pub(super) fn column<'a, T: tokio_postgres::types::FromSql<'a>>(
 
 /// A table the source would publish, and whether it has a replica identity.
 pub(super) struct SourceTable {
+    pub schema: String,
     pub name: String,
     pub has_replica_identity: bool,
 }
@@ -35,6 +36,7 @@ pub(super) const SOURCE_TABLES: Query = query!("engine/native_source_tables.sql"
 impl FromRow for SourceTable {
     fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
         Ok(SourceTable {
+            schema: get(row, q, "schema_name")?,
             name: get(row, q, "table_name")?,
             has_replica_identity: get(row, q, "has_replica_identity")?,
         })

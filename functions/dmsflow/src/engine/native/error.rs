@@ -12,12 +12,8 @@ pub enum NativeError {
         #[source]
         source: tokio_postgres::Error,
     },
-    #[error("tables of schema {schema} on the target {endpoint} already hold rows: {tables}. The native engine copies each table whole, so the copy would fail on duplicate keys (or double the rows): empty them on the target (TRUNCATE), then start again")]
-    TargetNotEmpty {
-        schema: String,
-        endpoint: String,
-        tables: String,
-    },
+    #[error("tables on the target {endpoint} already hold rows: {tables}. The native engine copies each table whole, so the copy would fail on duplicate keys (or double the rows): empty them on the target (TRUNCATE), then start again")]
+    TargetNotEmpty { endpoint: String, tables: String },
     #[error(
         "{object} on {endpoint} is not this migration's ({why}); dmsflow leaves it alone. {hint}"
     )]

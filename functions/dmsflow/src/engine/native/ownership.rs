@@ -33,7 +33,7 @@ mod tests {
 
     #[test]
     fn markers_name_the_target() {
-        let s = NativeSettings::new("shop");
+        let s = NativeSettings::new(crate::scope::Scope::only(&["shop"]));
         let a = Identity {
             system_identifier: "7".into(),
             database_oid: 1,

@@ -5,7 +5,7 @@ use super::catalog::{PublishedTable, SourceTable};
 use super::ownership::mismatch;
 use super::session::Session;
 use super::{
-    NativeEngine, NativeError, Plan, PUBLICATION_TABLES, SOURCE_TABLES, TABLES_WITH_ROWS,
+    NativeEngine, NativeError, Plan, TableRef, PUBLICATION_TABLES, SOURCE_TABLES, TABLES_WITH_ROWS,
     TARGET_TABLES,
 };
 use crate::db::quote_ident;
@@ -13,44 +13,48 @@ use crate::engine::{ActionResult, EngineError, Outcome};
 use std::collections::BTreeSet;
 
 impl NativeEngine {
+    /// The schemas of the scope, resolved on the source, each present on the target.
+    async fn schemas(
+        &self,
+        source: &Session<'_>,
+        target: &Session<'_>,
+    ) -> Result<Vec<String>, EngineError> {
+        let schemas =
+            crate::scope::resolve(&source.client, source.spec, &self.settings.scope).await?;
+        for schema in &schemas {
+            if !Self::schema_exists(target, schema).await? {
+                return Err(EngineError::SchemaMissing {
+                    schema: schema.clone(),
+                    side: "target",
+                    endpoint: target.spec.endpoint(),
+                    hint: ": create it there first (seed-source {\"mode\":\"schema\"}, or dmsflow seed --schema-only for the sample; for any database: pg_dump --schema-only of the source)",
+                });
+            }
+        }
+        Ok(schemas)
+    }
+
     /// Source tables to publish, refused when one lacks a replica identity
     /// or the target lacks it.
     async fn tables(
         &self,
         source: &Session<'_>,
         target: &Session<'_>,
-    ) -> Result<Vec<String>, EngineError> {
-        let s = &self.settings;
-        for (db, side, hint) in [
-            (target, "target", ": create it there first (seed-source {\"mode\":\"schema\"}, or dmsflow seed --schema-only for the sample)"),
-            (source, "source", ""),
-        ] {
-            if !Self::schema_exists(db, &s.schema).await? {
-                return Err(EngineError::SchemaMissing {
-                    schema: s.schema.clone(),
-                    side,
-                    endpoint: db.spec.endpoint(),
-                    hint,
-                });
-            }
-        }
+    ) -> Result<Vec<TableRef>, EngineError> {
+        let schemas = self.schemas(source, target).await?;
         let found: Vec<SourceTable> = source
-            .rows(
-                &SOURCE_TABLES,
-                &[&s.schema],
-                "listing the tables to publish",
-            )
+            .rows(&SOURCE_TABLES, &[&schemas], "listing the tables to publish")
             .await?;
         if found.is_empty() {
             return Err(EngineError::NoTables {
-                schema: s.schema.clone(),
+                schema: schemas.join(", "),
                 endpoint: self.source.endpoint(),
             });
         }
         let no_identity: Vec<String> = found
             .iter()
             .filter(|t| !t.has_replica_identity)
-            .map(|t| format!("{}.{}", s.schema, t.name))
+            .map(|t| format!("{}.{}", t.schema, t.name))
             .collect();
         if !no_identity.is_empty() {
             return Err(EngineError::NoReplicaIdentity {
@@ -60,22 +64,28 @@ impl NativeEngine {
         let on_target: BTreeSet<String> = target
             .column(
                 &TARGET_TABLES,
-                &[&s.schema],
+                &[&schemas],
                 "table_name",
                 "listing the target's tables",
             )
             .await?
             .into_iter()
             .collect();
-        let tables: Vec<String> = found.into_iter().map(|t| t.name).collect();
-        let missing: Vec<&str> = tables
+        let tables: Vec<TableRef> = found
+            .into_iter()
+            .map(|t| TableRef {
+                schema: t.schema,
+                name: t.name,
+            })
+            .collect();
+        let missing: Vec<String> = tables
             .iter()
-            .filter(|t| !on_target.contains(*t))
-            .map(String::as_str)
+            .map(TableRef::to_string)
+            .filter(|t| !on_target.contains(t))
             .collect();
         if !missing.is_empty() {
             return Err(EngineError::TablesMissing {
-                schema: s.schema.clone(),
+                schema: schemas.join(", "),
                 endpoint: self.target.endpoint(),
                 tables: missing.join(", "),
             });
@@ -130,9 +140,9 @@ impl NativeEngine {
             .into_iter()
             .filter_map(|t| Some((t.schema?, t.table?)))
             .collect();
-        let new_tables: Vec<String> = tables
+        let new_tables: Vec<TableRef> = tables
             .iter()
-            .filter(|t| !published.contains(&(s.schema.clone(), (*t).clone())))
+            .filter(|t| !published.contains(&(t.schema.clone(), t.name.clone())))
             .cloned()
             .collect();
         if subscription.is_none() {
@@ -178,16 +188,17 @@ impl NativeEngine {
     async fn refuse_rows(
         &self,
         target: &Session<'_>,
-        tables: &[String],
+        tables: &[TableRef],
     ) -> Result<(), EngineError> {
         if tables.is_empty() {
             return Ok(());
         }
-        let s = &self.settings;
+        let schemas: Vec<&str> = tables.iter().map(|t| t.schema.as_str()).collect();
+        let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
         let with_rows: Vec<String> = target
             .column(
                 &TABLES_WITH_ROWS,
-                &[&s.schema, &tables],
+                &[&schemas, &names],
                 "table_name",
                 "checking the target tables are empty",
             )
@@ -196,7 +207,6 @@ impl NativeEngine {
             return Ok(());
         }
         Err(NativeError::TargetNotEmpty {
-            schema: s.schema.clone(),
             endpoint: self.target.endpoint(),
             tables: with_rows.join(", "),
         }
@@ -247,10 +257,9 @@ impl NativeEngine {
         notes: &mut Vec<String>,
     ) -> Result<(), EngineError> {
         let s = &self.settings;
-        let qualified = |t: &String| format!("{}.{}", quote_ident(&s.schema), quote_ident(t));
         let publication = quote_ident(&s.publication);
         if !plan.publication_exists {
-            let list: Vec<String> = plan.tables.iter().map(qualified).collect();
+            let list: Vec<String> = plan.tables.iter().map(TableRef::quoted).collect();
             source
                 .ddl(
                     &format!(
@@ -263,13 +272,12 @@ impl NativeEngine {
                 .await?;
             tracing::info!(publication = %s.publication, tables = plan.tables.len(), "publication created");
             notes.push(format!(
-                "publication {} created on the source with {} tables of schema {}",
+                "publication {} created on the source with {} tables",
                 s.publication,
                 plan.tables.len(),
-                s.schema
             ));
         } else if !plan.new_tables.is_empty() {
-            let list: Vec<String> = plan.new_tables.iter().map(qualified).collect();
+            let list: Vec<String> = plan.new_tables.iter().map(TableRef::quoted).collect();
             source
                 .ddl(
                     &format!(
@@ -283,7 +291,11 @@ impl NativeEngine {
                 "added {} new table(s) to publication {}: {}",
                 plan.new_tables.len(),
                 s.publication,
-                plan.new_tables.join(", ")
+                plan.new_tables
+                    .iter()
+                    .map(TableRef::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         } else {
             notes.push(format!("publication {} already there", s.publication));

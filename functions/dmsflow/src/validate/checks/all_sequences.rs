@@ -19,10 +19,10 @@ pub const ALL_SEQUENCES: DatabaseCheck = DatabaseCheck {
 };
 
 async fn all_sequences(cx: &DatabaseContext<'_>) -> Check {
-    let schemas = vec![cx.options.schema.clone()];
+    let schemas = &cx.catalogs.source.schemas;
     let (source, target) = tokio::join!(
-        sequence_catalog::read(&cx.sessions.source.lead, &schemas),
-        sequence_catalog::read(&cx.sessions.target.lead, &schemas)
+        sequence_catalog::read(&cx.sessions.source.lead, schemas),
+        sequence_catalog::read(&cx.sessions.target.lead, schemas)
     );
     let (source, target) = match (source, target) {
         (Ok(s), Ok(t)) => (s, t),

@@ -65,8 +65,8 @@ async fn prove_table(
 ) {
     let object = format!("table {table}");
     let (Some(s), Some(t)) = (
-        cx.catalogs.source.tables.get(table),
-        cx.catalogs.target.tables.get(table),
+        cx.catalogs.source.get(table),
+        cx.catalogs.target.get(table),
     ) else {
         proof.findings.push(
             Finding::new(FindingKind::Missing, object)
@@ -74,7 +74,7 @@ async fn prove_table(
         );
         return;
     };
-    let plan = TablePlan::new(&cx.options.schema, s, t);
+    let plan = TablePlan::new(s, t);
     let Some(key_len) = plan.key.as_ref().map(Vec::len) else {
         proof.findings.push(
             Finding::new(FindingKind::Different, object)

@@ -27,10 +27,10 @@ async fn check_kind(cx: &DatabaseContext<'_>, kind: &ObjectKind) -> Check {
     if policy == Policy::Ignore {
         return Check::skipped(format!("not compared ({}=ignore)", kind.name));
     }
-    let schemas = vec![cx.options.schema.clone()];
+    let schemas = &cx.catalogs.source.schemas;
     let (source, target) = tokio::join!(
-        objects::read(&cx.sessions.source.lead, kind, &schemas),
-        objects::read(&cx.sessions.target.lead, kind, &schemas)
+        objects::read(&cx.sessions.source.lead, kind, schemas),
+        objects::read(&cx.sessions.target.lead, kind, schemas)
     );
     let (source, target) = match (source, target) {
         (Ok(s), Ok(t)) => (s, t),

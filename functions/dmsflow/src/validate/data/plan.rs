@@ -53,7 +53,10 @@ impl Chunking {
 /// Everything needed to compare one table's data.
 #[derive(Debug, Clone)]
 pub struct TablePlan {
+    /// As requests and results name it.
     pub name: String,
+    pub schema: String,
+    pub relname: String,
     /// `"schema"."table"`.
     pub qualified: String,
     pub columns: Vec<(String, ColumnMode)>,
@@ -115,7 +118,7 @@ pub fn key_columns(source: &TableInfo, target: &TableInfo) -> Option<Vec<KeyColu
 
 impl TablePlan {
     /// Build the plan; chunking is decided by the caller (it needs key bounds).
-    pub fn new(schema: &str, source: &TableInfo, target: &TableInfo) -> TablePlan {
+    pub fn new(source: &TableInfo, target: &TableInfo) -> TablePlan {
         let common = common_columns(source, target);
         let columns: Vec<(String, ColumnMode)> =
             common.iter().map(|(n, m, _)| (n.clone(), *m)).collect();
@@ -135,7 +138,13 @@ impl TablePlan {
             .collect();
         TablePlan {
             name: source.name.clone(),
-            qualified: format!("{}.{}", quote_ident(schema), quote_ident(&source.name)),
+            schema: source.schema.clone(),
+            relname: source.relname.clone(),
+            qualified: format!(
+                "{}.{}",
+                quote_ident(&source.schema),
+                quote_ident(&source.relname)
+            ),
             row_hash: row_hash_expr(&columns),
             columns,
             key: key_columns(source, target),
