@@ -265,10 +265,7 @@ impl Validator {
         mut w: TableWork,
     ) -> TableResult {
         let table = &w.request.table;
-        let (Some(s), Some(t)) = (
-            catalogs.source.get(table),
-            catalogs.target.get(table),
-        ) else {
+        let (Some(s), Some(t)) = (catalogs.source.get(table), catalogs.target.get(table)) else {
             w.error = Some(TableError::Vanished);
             return error_result(w);
         };

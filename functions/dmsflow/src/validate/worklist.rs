@@ -36,10 +36,8 @@ impl Validator {
         let mut work = Vec::new();
         let mut estimate = 0i64;
         for name in table_names(&catalogs, only.as_ref()) {
-            let (Some(s), Some(t)) = (
-                catalogs.source.get(&name),
-                catalogs.target.get(&name),
-            ) else {
+            let (Some(s), Some(t)) = (catalogs.source.get(&name), catalogs.target.get(&name))
+            else {
                 work.push(whole_table(name));
                 continue;
             };

@@ -42,3 +42,12 @@ pub async fn legacy_pair(name: &str, copy: Copy) -> (ConnectSpec, ConnectSpec) {
         legacy_db(&target, &target_db, copy)
     )
 }
+
+/// A fresh database `name` with the fixture's schema and objects but no
+/// rows: the target of a replication (materialized views come out empty
+/// until refreshed there).
+pub async fn legacy_schema_only(cluster: &ConnectSpec, name: &str) -> ConnectSpec {
+    let spec = fresh_db(cluster, name).await;
+    exec(&spec, &format!("{TYPES}\n{TABLES}\n{OBJECTS}\n")).await;
+    spec
+}

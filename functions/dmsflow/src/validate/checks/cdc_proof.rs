@@ -64,10 +64,7 @@ async fn prove_table(
     proof: &mut Proof,
 ) {
     let object = format!("table {table}");
-    let (Some(s), Some(t)) = (
-        cx.catalogs.source.get(table),
-        cx.catalogs.target.get(table),
-    ) else {
+    let (Some(s), Some(t)) = (cx.catalogs.source.get(table), cx.catalogs.target.get(table)) else {
         proof.findings.push(
             Finding::new(FindingKind::Missing, object)
                 .detail("named by the changes, absent on a side"),
