@@ -5,6 +5,7 @@
 
 use crate::contract::seed::STAGING_MARKER;
 use crate::db::{ConnectSpec, DbError};
+use crate::error::{Classify, ErrorType};
 use crate::sql::{self, from_row, query, Query};
 
 /// The schema selection as asked for.
@@ -54,6 +55,17 @@ pub enum ScopeError {
     Db(#[from] DbError),
     #[error(transparent)]
     Row(#[from] sql::RowError),
+}
+
+impl Classify for ScopeError {
+    fn error_type(&self) -> ErrorType {
+        match self {
+            // The same type as a table that is on neither side.
+            ScopeError::UnknownSchema { .. } => ErrorType::UnknownTable,
+            ScopeError::Db(e) => e.error_type(),
+            ScopeError::Row(_) => ErrorType::DatabaseError,
+        }
+    }
 }
 
 struct SchemaRow {

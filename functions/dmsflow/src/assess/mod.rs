@@ -30,7 +30,6 @@ use std::time::Duration;
 use tokio_postgres::types::ToSql;
 
 pub const SESSION: Query = query!("assess/session.sql");
-pub const USER_SCHEMAS: Query = query!("assess/user_schemas.sql");
 
 /// What to assess and how far to look.
 #[derive(Debug, Clone)]
@@ -84,6 +83,8 @@ pub enum AssessError {
     Row(#[from] RowError),
     #[error(transparent)]
     Rds(#[from] rds::RdsError),
+    #[error(transparent)]
+    Scope(#[from] crate::scope::ScopeError),
 }
 
 impl Classify for AssessError {
@@ -99,6 +100,7 @@ impl Classify for AssessError {
                 ErrorType::DatabaseError
             }
             AssessError::Rds(e) => e.error_type(),
+            AssessError::Scope(e) => e.error_type(),
         }
     }
 }
@@ -172,7 +174,7 @@ impl Session {
     }
 }
 
-/// `schema_name` of [`USER_SCHEMAS`] and other one-column name lists.
+/// `schema_name` of one-column schema lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SchemaRow {
     pub schema: String,
@@ -217,15 +219,11 @@ async fn assess_databases(
 ) -> Result<(AssessReport, target::Sizes), AssessError> {
     let src = Session::open(source).await?;
     let tgt = Session::open(target).await?;
-    let schemas = if options.schemas.is_empty() {
-        src.rows::<SchemaRow>(&USER_SCHEMAS, &[])
-            .await?
-            .into_iter()
-            .map(|r| r.schema)
-            .collect()
-    } else {
-        options.schemas.clone()
+    let scope = crate::scope::Scope {
+        schemas: options.schemas.clone(),
+        exclude: Vec::new(),
     };
+    let schemas = crate::scope::resolve(&src.client, source, &scope).await?;
     let mut checks = settings::checks(&src, &tgt).await?;
     checks.extend(tables::checks(&src, &schemas, options).await?);
     checks.extend(activity::checks(&src, options).await?);

@@ -227,10 +227,8 @@ impl Classify for EngineError {
             },
             EngineError::Incomplete { .. } => ErrorType::AwsError,
             EngineError::SubscriptionNotFound { .. } => ErrorType::TaskNotFound,
-            EngineError::Scope(crate::scope::ScopeError::Db(e)) => e.error_type(),
-            EngineError::Scope(crate::scope::ScopeError::Row(_)) => ErrorType::DatabaseError,
-            EngineError::Scope(crate::scope::ScopeError::UnknownSchema { .. })
-            | EngineError::SchemaMissing { .. }
+            EngineError::Scope(e) => e.error_type(),
+            EngineError::SchemaMissing { .. }
             | EngineError::TablesMissing { .. }
             | EngineError::NoTables { .. }
             | EngineError::SequenceMissing { .. } => ErrorType::UnknownTable,

@@ -152,12 +152,8 @@ pub enum ValidateError {
 impl Classify for ValidateError {
     fn error_type(&self) -> ErrorType {
         match self {
-            ValidateError::UnknownTable { .. }
-            | ValidateError::Scope(crate::scope::ScopeError::UnknownSchema { .. }) => {
-                ErrorType::UnknownTable
-            }
-            ValidateError::Scope(crate::scope::ScopeError::Db(e)) => e.error_type(),
-            ValidateError::Scope(crate::scope::ScopeError::Row(_)) => ErrorType::DatabaseError,
+            ValidateError::UnknownTable { .. } => ErrorType::UnknownTable,
+            ValidateError::Scope(e) => e.error_type(),
             ValidateError::BadChunk { .. } => ErrorType::InvalidEvent,
             ValidateError::SameDatabase { .. } => ErrorType::ConfigError,
             ValidateError::NothingToCompare { .. } => ErrorType::UnknownTable,
