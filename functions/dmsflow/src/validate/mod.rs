@@ -251,11 +251,14 @@ impl Validator {
         catalogs: &Sides<Catalog>,
     ) -> Result<Vec<String>, ValidateError> {
         let mut names = Vec::new();
-        let mut unknown = Vec::new();
+        let mut unknown: Vec<String> = Vec::new();
         for name in asked {
             match canonical(name, catalogs) {
-                Some(found) => names.push(found),
-                None => unknown.push(name.as_str()),
+                Ok(found) => names.push(found),
+                Err(candidates) if candidates.is_empty() => unknown.push(name.clone()),
+                Err(candidates) => {
+                    unknown.push(format!("{name} (ambiguous: {})", candidates.join(", ")))
+                }
             }
         }
         if unknown.is_empty() {
@@ -323,11 +326,12 @@ impl Validator {
 }
 
 /// `name` as the catalogs of this run name it: as given, or qualified or
-/// unqualified when exactly one table (or partition) of either side matches.
-fn canonical(name: &str, catalogs: &Sides<Catalog>) -> Option<String> {
+/// unqualified when exactly one table (or partition) of either side matches;
+/// else the names it could mean (none: unknown).
+fn canonical(name: &str, catalogs: &Sides<Catalog>) -> Result<String, Vec<String>> {
     let sides = [&catalogs.source, &catalogs.target];
     if sides.iter().any(|c| c.get(name).is_some()) {
-        return Some(name.to_owned());
+        return Ok(name.to_owned());
     }
     let mut matches: BTreeSet<&str> = BTreeSet::new();
     for c in sides {
@@ -338,10 +342,10 @@ fn canonical(name: &str, catalogs: &Sides<Catalog>) -> Option<String> {
             }
         }
     }
-    let mut found = matches.into_iter();
-    match (found.next(), found.next()) {
-        (Some(one), None) => Some(one.to_owned()),
-        _ => None,
+    let found: Vec<String> = matches.into_iter().map(str::to_owned).collect();
+    match <[String; 1]>::try_from(found) {
+        Ok([one]) => Ok(one),
+        Err(several) => Err(several),
     }
 }
 
