@@ -160,3 +160,47 @@ async fn schemas_narrow_the_selection_and_an_empty_one_is_an_error() {
     .unwrap_err();
     assert!(err.to_string().contains("nothing was compared"), "{err}");
 }
+
+/// The CDC proof finds the burst's tables (named within the sample's schema)
+/// when the run names tables `schema.table` because another schema has some.
+#[tokio::test]
+async fn the_cdc_proof_follows_qualified_names() {
+    let (source, target) = common::identical_pair("scope_cdc").await;
+    for side in [&source, &target] {
+        common::exec(
+            side,
+            "CREATE SCHEMA extra; CREATE TABLE extra.t (id int PRIMARY KEY);",
+        )
+        .await;
+    }
+    let changes = dmsflow::seed::apply_changes(
+        &source,
+        &dmsflow::seed::ChangesRequest {
+            count: 20,
+            seed: Some(7),
+        },
+    )
+    .await
+    .unwrap();
+    let (plan, _) = Validator::new(source.clone(), target.clone(), options(Scope::default()))
+        .run(None, Some(&changes))
+        .await
+        .unwrap();
+    let proof = plan.checks.cdc_proof.as_ref().expect("a CDC proof");
+    // The target never got the burst: keys are missing, tables are not.
+    assert_eq!(
+        proof.status,
+        dmsflow::contract::validate::CheckStatus::Fail,
+        "{proof:#?}"
+    );
+    assert!(!proof.findings.is_empty());
+    for f in &proof.findings {
+        let detail = f.detail.as_deref().unwrap_or("");
+        assert!(!detail.contains("absent on a side"), "{f:#?}");
+    }
+    assert!(
+        plan.work.iter().any(|w| w.table == "shop.orders"),
+        "{:?}",
+        plan.work
+    );
+}

@@ -6,6 +6,7 @@ use super::{DatabaseCheck, DatabaseContext};
 use crate::contract::validate::FindingKind;
 use crate::error::error_chain;
 use crate::seed::{ChangesResult, TableChanges};
+use crate::validate::catalog::{Catalog, TableInfo};
 use crate::validate::data::fetch::{key_arrays, params};
 use crate::validate::data::TablePlan;
 use crate::validate::model::{Check, CheckStatus, Finding};
@@ -56,6 +57,16 @@ async fn prove(cx: &DatabaseContext<'_>, changes: &ChangesResult) -> Check {
     )
 }
 
+fn burst_table<'a>(
+    catalog: &'a Catalog,
+    changes: &ChangesResult,
+    table: &str,
+    qualified: &str,
+) -> Option<&'a TableInfo> {
+    let bare = catalog.get(table).filter(|t| t.schema == changes.schema);
+    bare.or_else(|| catalog.get(qualified))
+}
+
 async fn prove_table(
     cx: &DatabaseContext<'_>,
     changes: &ChangesResult,
@@ -64,7 +75,12 @@ async fn prove_table(
     proof: &mut Proof,
 ) {
     let object = format!("table {table}");
-    let (Some(s), Some(t)) = (cx.catalogs.source.get(table), cx.catalogs.target.get(table)) else {
+    // The burst names tables within its schema; the run may name them `schema.table`.
+    let qualified = crate::validate::catalog::qualified_name(&changes.schema, table);
+    let (Some(s), Some(t)) = (
+        burst_table(cx.catalogs.source, changes, table, &qualified),
+        burst_table(cx.catalogs.target, changes, table, &qualified),
+    ) else {
         proof.findings.push(
             Finding::new(FindingKind::Missing, object)
                 .detail("named by the changes, absent on a side"),
