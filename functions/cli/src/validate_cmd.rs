@@ -236,6 +236,11 @@ fn print_summary(source: &str, target: &str, plan: &PlanResult, tables: &TablesR
             }
         }
         for d in &t.differences.sample {
+            // A row of a key-less table: its values once, with its copy counts.
+            if let Some(row) = dmsflow::validate::data::render::counted_row_text(d) {
+                println!("      {} row {row}", d.kind);
+                continue;
+            }
             let key = d
                 .key
                 .as_ref()

@@ -328,6 +328,31 @@ pub struct ColumnDiff {
     pub source: Option<String>,
     pub target: Option<String>,
     pub kind: ColumnDiffKind,
+    /// Where two non-NULL values first differ (not for masked columns).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_difference: Option<FirstDifference>,
+}
+
+words!(
+    /// What the positions of a [`FirstDifference`] count.
+    PositionUnit, {
+        /// Bytes of the value itself (bytea), not of its hex text.
+        Bytes = "bytes",
+        /// Characters of the value's text (every other type).
+        Characters = "characters",
+    }
+);
+
+/// The first position at which two values differ, and both values' lengths,
+/// in the value's own units.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct FirstDifference {
+    pub unit: PositionUnit,
+    /// 0-based, as `get_byte` counts bytes; the shorter value's length when
+    /// one value is a prefix of the other.
+    pub offset: u64,
+    pub source_length: u64,
+    pub target_length: u64,
 }
 
 /// One row that differs.

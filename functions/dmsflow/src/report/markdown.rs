@@ -236,6 +236,16 @@ pub fn render(r: &Report) -> String {
                     if d.columns.is_empty() {
                         let _ = writeln!(out, "| {} | {} | | | |", cell(&key), d.kind);
                     }
+                    // A row of a key-less table: its values once, with its copy counts.
+                    if let Some(row) = crate::validate::data::render::counted_row_text(d) {
+                        let _ = writeln!(
+                            out,
+                            "| (no key) | {} | (row) | `{}` | |",
+                            d.kind,
+                            cell(&row)
+                        );
+                        continue;
+                    }
                     for c in &d.columns {
                         let v = |x: &Option<String>| {
                             x.as_ref()

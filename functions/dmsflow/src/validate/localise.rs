@@ -3,16 +3,15 @@
 
 use super::data::fetch::{rows_by_hash, rows_by_key};
 use super::data::merge::{merge_keyed, merge_multiset, HashDiff, KeyDiffKind, KeyPart};
-use super::data::render::{column_diffs, row_diff, shorten};
+use super::data::render::{column_diffs, counted_row, row_diff};
 use super::data::{Chunking, Conn, TablePlan};
-use super::model::{ColumnDiff, RowDiff};
+use super::model::RowDiff;
 use super::pool::on_pairs;
 use super::rows::ReadError;
 use super::session::{in_savepoint, SideSessions};
 use super::sides::Sides;
 use super::work::{ChunkIdx, JobId, TableError, TableIdx, WorkSet};
 use super::{Progress, Validator};
-use crate::contract::validate::{ColumnDiffKind, RowDiffKind};
 
 /// One localisation job: a key-range chunk, or a whole block-range table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,32 +135,7 @@ impl Validator {
                     .find(|(x, _)| *x == d.hash)
                     .map(|(_, v)| v.clone())
                     .unwrap_or_default();
-                let columns = plan
-                    .columns
-                    .iter()
-                    .zip(values)
-                    .map(|((name, _), v)| ColumnDiff {
-                        column: name.clone(),
-                        source: if self.masked(name) {
-                            v.as_ref().map(|_| "***".into())
-                        } else {
-                            v.as_deref().map(shorten)
-                        },
-                        target: None,
-                        kind: ColumnDiffKind::Row,
-                    })
-                    .collect();
-                RowDiff {
-                    key: None,
-                    kind: match (d.counts.source, d.counts.target) {
-                        (_, 0) => RowDiffKind::Missing,
-                        (0, _) => RowDiffKind::Extra,
-                        _ => RowDiffKind::Duplicate,
-                    },
-                    columns,
-                    source_count: Some(d.counts.source),
-                    target_count: Some(d.counts.target),
-                }
+                counted_row(plan, values, d.counts, &|c: &str| self.masked(c))
             })
             .collect())
     }

@@ -204,5 +204,6 @@ pub async fn identical_pair(name: &str) -> (ConnectSpec, ConnectSpec) {
         sample_db(&target, &target_db)
     )
 }
+pub mod cluster;
 pub mod legacy;
 pub mod native;

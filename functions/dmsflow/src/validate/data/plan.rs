@@ -64,6 +64,8 @@ pub struct TablePlan {
     pub key: Option<Vec<KeyColumn>>,
     /// Columns whose max octet_length is compared (truncation).
     pub length_columns: Vec<String>,
+    /// bytea on both sides: differences are shown in bytes of the value.
+    pub bytea_columns: Vec<String>,
     /// Integer columns that own a sequence: max() is gathered in the same pass.
     pub sequence_columns: Vec<String>,
     /// A fan-out slice of the leading key: `[lower, upper)`.
@@ -127,6 +129,12 @@ impl TablePlan {
             .filter(|(_, _, c)| is_length_checked(c))
             .map(|(n, _, _)| n.clone())
             .collect();
+        let is_bytea = |c: &Column| !c.is_array && c.base_type == "bytea";
+        let bytea_columns = common
+            .iter()
+            .filter(|(n, _, s)| is_bytea(s) && target.column(n).is_some_and(is_bytea))
+            .map(|(n, _, _)| n.clone())
+            .collect();
         let sequence_columns = source
             .sequences
             .iter()
@@ -149,6 +157,7 @@ impl TablePlan {
             columns,
             key: key_columns(source, target),
             length_columns,
+            bytea_columns,
             sequence_columns,
             restrict: None,
             chunking: Chunking::Ctid(Sides::new(vec![(0, None)], vec![(0, None)])),
