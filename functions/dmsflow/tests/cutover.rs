@@ -367,3 +367,112 @@ async fn a_superuser_or_dmsflow_itself_is_never_fenced() {
     };
     with_cleanup(&engine, body).await;
 }
+
+/// The database's own `default_transaction_read_only` setting, if any.
+async fn database_read_only(spec: &ConnectSpec) -> String {
+    query_string(
+        spec,
+        "SELECT coalesce((SELECT s FROM pg_db_role_setting d, unnest(d.setconfig) s
+            WHERE d.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND d.setrole = 0 AND s LIKE 'default_transaction_read_only=%'), 'none')",
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_read_only_fence_is_restored_exactly_and_holds_after_ready() {
+    let role = "cut_writer_readonly";
+    let (source, target, engine) = replicated_bench("readonly", role).await;
+    let body = async {
+        in_sync(&engine).await;
+        let db = &source.dbname;
+        exec(
+            &source,
+            &format!("ALTER DATABASE {db} SET default_transaction_read_only = off"),
+        )
+        .await;
+        exec(
+            &target,
+            "UPDATE bench.pgbench_tellers SET tbalance = tbalance + 1 WHERE tid = 3",
+        )
+        .await;
+        let req = request(FenceMode::ReadOnly, &[role], false);
+        let result = cut_over(&engine, &source, &target, &req).await;
+        assert_eq!(result.verdict, CutoverVerdict::Aborted, "{result:?}");
+        assert_eq!(
+            result.fence_record.as_ref().unwrap().read_only_before,
+            Some(Some("off".to_owned()))
+        );
+        // The previous setting, not a reset.
+        assert_eq!(
+            database_read_only(&source).await,
+            "default_transaction_read_only=off"
+        );
+        assert_eq!(replication_objects(&source, &target).await, (1, 1, 1));
+        exec(
+            &target,
+            "UPDATE bench.pgbench_tellers SET tbalance = tbalance - 1 WHERE tid = 3",
+        )
+        .await;
+        let result = cut_over(&engine, &source, &target, &req).await;
+        assert_eq!(result.verdict, CutoverVerdict::Ready, "{result:?}");
+        // Stopped although new sessions on the source are read-only now.
+        assert_eq!(replication_objects(&source, &target).await, (0, 0, 0));
+        assert_eq!(
+            query_string(&source, "SHOW default_transaction_read_only").await,
+            "on"
+        );
+        // Reset from a session that writes (one statement per transaction).
+        let client = source.connect("dmsflow-test").await.unwrap();
+        client
+            .batch_execute("SET default_transaction_read_only = off")
+            .await
+            .unwrap();
+        client
+            .batch_execute(&format!(
+                "ALTER DATABASE {db} RESET default_transaction_read_only"
+            ))
+            .await
+            .unwrap();
+    };
+    with_cleanup(&engine, body).await;
+}
+
+#[tokio::test]
+async fn the_none_fence_aborts_while_writes_continue_and_is_ready_once_quiet() {
+    let role = "cut_writer_none";
+    let (source, target, engine) = replicated_bench("none", role).await;
+    let body = async {
+        in_sync(&engine).await;
+        let writer = pgbench_command(
+            &["-T", "12", "-c", "2", "-j", "1", "-n"],
+            &url_as(&source, role, WRITER_PASSWORD),
+        )
+        .spawn()
+        .expect("run pgbench");
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let req = request(FenceMode::None, &[], false);
+        let result = cut_over(&engine, &source, &target, &req).await;
+        assert_eq!(result.verdict, CutoverVerdict::Aborted, "{result:?}");
+        assert!(
+            result
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("writes continue"),
+            "{result:?}"
+        );
+        assert_eq!(replication_objects(&source, &target).await, (1, 1, 1));
+        let out = writer.wait_with_output().await.unwrap();
+        assert!(out.status.success(), "the writer was not disturbed");
+        in_sync(&engine).await;
+        let result = cut_over(&engine, &source, &target, &req).await;
+        assert_eq!(result.verdict, CutoverVerdict::Ready, "{result:?}");
+        for (table, key) in TABLES {
+            let s = fingerprint(&source, table, key).await;
+            assert_eq!(s, fingerprint(&target, table, key).await, "{table}");
+        }
+        assert_eq!(replication_objects(&source, &target).await, (0, 0, 0));
+    };
+    with_cleanup(&engine, body).await;
+}
