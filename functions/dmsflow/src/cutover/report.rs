@@ -116,3 +116,43 @@ pub fn render(result: &CutoverResult) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::cutover::FenceMode;
+
+    #[test]
+    fn an_aborted_report_keeps_its_reason_and_the_downtime_runs_from_the_fence() {
+        let request = CutoverRequest {
+            fence: FenceMode::Roles,
+            fence_roles: vec!["app".into()],
+            quiet_seconds: 1,
+            drain_timeout_seconds: 1,
+            rehearsal: false,
+        };
+        let mut report = Report::start();
+        report.mark(CutoverStep::Precondition, "in-sync");
+        let before_fence = Report::start();
+        assert!(before_fence
+            .ready(&request)
+            .write_downtime_seconds
+            .is_none());
+        report.mark(CutoverStep::Fenced, "role(s) app NOLOGIN");
+        report.mark(CutoverStep::Unfenced, "role(s) app LOGIN again");
+        let result = report.aborted(&request, "validation: 1 row differs".into());
+        assert_eq!(result.verdict, CutoverVerdict::Aborted);
+        assert!(result.write_downtime_seconds.is_some());
+        let text = render(&result);
+        assert!(text.starts_with("# Cut-over: aborted"), "{text}");
+        assert!(
+            text.contains("Aborted: validation: 1 row differs"),
+            "{text}"
+        );
+        assert!(text.contains("| unfenced |"), "{text}");
+        assert_eq!(
+            serde_json::to_value(&result).unwrap()["fence"],
+            serde_json::json!("roles")
+        );
+    }
+}

@@ -135,3 +135,46 @@ pub fn undo_by_hand(dbname: &str, record: &FenceRecord) -> String {
         out.join(" ")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::cutover::FencedRole;
+
+    #[test]
+    fn undo_by_hand_restores_only_what_was_changed_with_quoted_names() {
+        let record = FenceRecord {
+            roles: vec![
+                FencedRole {
+                    role: "App Writer".into(),
+                    could_login: true,
+                    sessions_terminated: 2,
+                },
+                FencedRole {
+                    role: "already_nologin".into(),
+                    could_login: false,
+                    sessions_terminated: 0,
+                },
+            ],
+            read_only_before: Some(Some("off".into())),
+            row_changes_at_fence: 0,
+        };
+        let undo = undo_by_hand("my db", &record);
+        assert_eq!(
+            undo,
+            "ALTER ROLE \"App Writer\" LOGIN; ALTER DATABASE \"my db\" SET default_transaction_read_only = 'off';"
+        );
+        let reset = FenceRecord {
+            read_only_before: Some(None),
+            ..FenceRecord::default()
+        };
+        assert_eq!(
+            undo_by_hand("shop", &reset),
+            "ALTER DATABASE \"shop\" RESET default_transaction_read_only;"
+        );
+        assert_eq!(
+            undo_by_hand("shop", &FenceRecord::default()),
+            "nothing to undo"
+        );
+    }
+}
