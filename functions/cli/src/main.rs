@@ -3,6 +3,7 @@
 
 mod assess_cmd;
 mod common;
+mod cutover_cmd;
 mod replicate_cmd;
 mod seed_cmd;
 mod validate_cmd;
@@ -32,6 +33,9 @@ enum Command {
     Validate(validate_cmd::ValidateArgs),
     /// Premigration assessment: exit code 0 ready, 1 a check failed, 2 error.
     Assess(assess_cmd::AssessArgs),
+    /// Cut over (native engine): fence, drain, validate at rest, sequences, stop.
+    /// Exit code 0 ready, 1 aborted (rolled back), 2 error.
+    Cutover(cutover_cmd::CutoverArgs),
 }
 
 #[tokio::main]
@@ -48,5 +52,6 @@ async fn main() -> ExitCode {
         Command::Replicate(args) => replicate_cmd::run(args).await,
         Command::Validate(args) => validate_cmd::run(args).await,
         Command::Assess(args) => assess_cmd::run(args).await,
+        Command::Cutover(args) => cutover_cmd::run(args).await,
     }
 }

@@ -38,6 +38,7 @@ const SUBCOMMANDS: &[&[&str]] = &[
     &["seed"],
     &["validate"],
     &["assess"],
+    &["cutover"],
     &["replicate"],
     &["replicate", "start"],
     &["replicate", "poll"],
@@ -76,7 +77,11 @@ fn help_of_every_subcommand_hides_env_values() {
         .filter_map(|l| l.split_whitespace().next())
         .filter(|c| *c != "help")
         .collect();
-    assert_eq!(listed, ["seed", "replicate", "validate", "assess"], "{top}");
+    assert_eq!(
+        listed,
+        ["seed", "replicate", "validate", "assess", "cutover"],
+        "{top}"
+    );
     let replicate = text(&dmsflow(&["replicate", "--help"]));
     for sub in ["start", "poll", "stop", "sync-sequences"] {
         assert!(replicate.contains(&format!("  {sub} ")), "{replicate}");

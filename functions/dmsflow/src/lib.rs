@@ -10,6 +10,7 @@ pub mod aws;
 pub mod clock;
 pub mod config;
 pub mod contract;
+pub mod cutover;
 pub mod db;
 pub mod engine;
 pub mod error;

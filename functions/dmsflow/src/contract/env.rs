@@ -328,6 +328,30 @@ pub const IN_SYNC_LAG_SECONDS: Var<Number> = Var {
         max: 86_400.0,
     },
 };
+pub const CUTOVER_DRAIN_TIMEOUT_SECONDS: Var<Integer> = Var {
+    name: "CUTOVER_DRAIN_TIMEOUT_SECONDS",
+    functions: &[StartTask],
+    required_by: NONE,
+    computed_default: None,
+    description: "Cut-over: how long the drain waits for the target to confirm the source WAL position noted after the fence (the cut-over aborts after that).",
+    value: Integer {
+        default: 300,
+        min: 1,
+        max: 86_400,
+    },
+};
+pub const CUTOVER_QUIET_SECONDS: Var<Integer> = Var {
+    name: "CUTOVER_QUIET_SECONDS",
+    functions: &[StartTask],
+    required_by: NONE,
+    computed_default: None,
+    description: "Cut-over with fence `none`: seconds without a row change in the schema's tables before the drain (PostgreSQL reports an idle session's changes up to 10 s late).",
+    value: Integer {
+        default: 15,
+        min: 1,
+        max: 3_600,
+    },
+};
 pub const VALIDATE_WORKERS: Var<Integer> = Var {
     name: "VALIDATE_WORKERS",
     functions: &[ValidateTables],
@@ -477,6 +501,8 @@ pub const ENV_VARS: &[EnvVar] = &[
     SOURCE_DB_INSTANCE_ID.entry(),
     TARGET_DB_INSTANCE_ID.entry(),
     IN_SYNC_LAG_SECONDS.entry(),
+    CUTOVER_DRAIN_TIMEOUT_SECONDS.entry(),
+    CUTOVER_QUIET_SECONDS.entry(),
     VALIDATE_WORKERS.entry(),
     VALIDATE_CHUNK_ROWS.entry(),
     VALIDATE_RECHECKS.entry(),

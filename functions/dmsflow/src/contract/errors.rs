@@ -47,6 +47,12 @@ pub enum ErrorType {
     AwsError,
     /// The report could not be written or published.
     ReportError,
+    /// The cut-over cannot run as asked (a fence role that is a superuser,
+    /// dmsflow's own role or unknown); nothing was changed.
+    CutoverRefused,
+    /// A cut-over could not undo its fence: the source stays fenced (the
+    /// message says what to restore by hand).
+    UnfenceFailed,
 }
 
 impl ErrorType {
@@ -67,6 +73,8 @@ impl ErrorType {
         ErrorType::AwsTransient,
         ErrorType::AwsError,
         ErrorType::ReportError,
+        ErrorType::CutoverRefused,
+        ErrorType::UnfenceFailed,
     ];
 
     /// The name Step Functions sees in `errorType` / `Error`.
@@ -87,6 +95,8 @@ impl ErrorType {
             ErrorType::AwsTransient => "AwsTransient",
             ErrorType::AwsError => "AwsError",
             ErrorType::ReportError => "ReportError",
+            ErrorType::CutoverRefused => "CutoverRefused",
+            ErrorType::UnfenceFailed => "UnfenceFailed",
         }
     }
 
@@ -126,6 +136,12 @@ impl ErrorType {
             }
             ErrorType::AwsError => "An AWS API call failed (access denied, validation, not found).",
             ErrorType::ReportError => "The report could not be written or published.",
+            ErrorType::CutoverRefused => {
+                "The cut-over cannot run as asked (a fence role that is a superuser, dmsflow's own role or unknown); nothing was changed."
+            }
+            ErrorType::UnfenceFailed => {
+                "A cut-over could not undo its fence: the source stays fenced (the message says what to restore by hand)."
+            }
         }
     }
 

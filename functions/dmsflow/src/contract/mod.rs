@@ -8,6 +8,7 @@
 //! are generated from it. `make contract` regenerates all of them; the tests
 //! in [`files`] fail when one is stale.
 
+pub mod cutover;
 pub mod engine;
 pub mod env;
 pub mod errors;
