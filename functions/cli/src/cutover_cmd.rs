@@ -67,7 +67,7 @@ fn fence_mode(text: &str) -> FenceMode {
 fn engine(a: &CutoverArgs) -> Result<NativeEngine, ExitCode> {
     let (source, target) = a.databases.specs().map_err(fail)?;
     let settings = NativeSettings {
-        schema: a.databases.schema.clone(),
+        scope: a.databases.scope(),
         publication: a.publication.clone(),
         subscription: a.subscription.clone(),
         source_sslmode: a.source_sslmode.clone(),

@@ -75,6 +75,8 @@ pub enum CutoverError {
     Db(#[from] DbError),
     #[error(transparent)]
     Row(#[from] RowError),
+    #[error(transparent)]
+    Scope(#[from] crate::scope::ScopeError),
 }
 
 impl Classify for CutoverError {
@@ -88,6 +90,7 @@ impl Classify for CutoverError {
             CutoverError::Engine(e) => e.error_type(),
             CutoverError::Validate(e) => e.error_type(),
             CutoverError::Db(e) => e.error_type(),
+            CutoverError::Scope(e) => e.error_type(),
         }
     }
 }
@@ -99,15 +102,15 @@ pub struct Cutover<'a> {
     pub source: &'a ConnectSpec,
     pub target: &'a ConnectSpec,
     pub request: &'a CutoverRequest,
-    /// The validator's settings (its schema is the engine's).
+    /// The validator's settings (its scope is the engine's).
     pub validate: ValidateOptions,
     /// Lag under which the precondition's poll counts as in sync.
     pub in_sync_lag_seconds: f64,
 }
 
 impl Cutover<'_> {
-    fn schema(&self) -> &str {
-        &self.engine.settings().schema
+    fn scope(&self) -> &crate::scope::Scope {
+        &self.engine.settings().scope
     }
 
     /// Run every step. `Ok` for `ready` and for `aborted` (rolled back);
@@ -117,6 +120,7 @@ impl Cutover<'_> {
         let mut report = Report::start();
         let control = Db::open(self.source).await?;
         fence::check(&control, self.request).await?;
+        let schemas = crate::scope::resolve(&control.client, control.spec, self.scope()).await?;
         match precondition::in_sync(self.engine, self.in_sync_lag_seconds).await {
             Ok(detail) => report.mark(CutoverStep::Precondition, detail),
             Err(e) => return Ok(report.aborted(self.request, error_chain(&e))),
@@ -128,7 +132,7 @@ impl Cutover<'_> {
                 "rehearsal: writers not fenced (the downtime counts from here)",
             );
         } else {
-            let applied = fence::apply(&control, self.request, self.schema(), &mut record).await;
+            let applied = fence::apply(&control, self.request, &schemas, &mut record).await;
             report.fence_record = Some(record.clone());
             match applied {
                 Ok(detail) => {
@@ -138,7 +142,7 @@ impl Cutover<'_> {
                 Err(e) => return self.roll_back(report, &record, e).await,
             }
         }
-        if let Err(e) = self.at_rest(&control, &mut report, &record).await {
+        if let Err(e) = self.at_rest(&control, &schemas, &mut report, &record).await {
             return self.roll_back(report, &record, e).await;
         }
         if self.request.rehearsal {
@@ -163,6 +167,7 @@ impl Cutover<'_> {
     async fn at_rest(
         &self,
         control: &Db<'_>,
+        schemas: &[String],
         report: &mut Report,
         record: &FenceRecord,
     ) -> Result<(), CutoverError> {
@@ -173,7 +178,7 @@ impl Cutover<'_> {
         let detail = drain::wait_confirmed(control, slot, &lsn, timeout).await?;
         report.mark(CutoverStep::Drained, detail);
         let options = ValidateOptions {
-            schema: self.schema().to_owned(),
+            scope: self.scope().clone(),
             ..self.validate.clone()
         };
         let validation = validate::final_validation(self.source, self.target, &options).await?;
@@ -194,14 +199,14 @@ impl Cutover<'_> {
             });
         }
         report.mark(CutoverStep::Validated, detail);
-        let synced = sequences::sync_all(self.source, self.target, self.schema()).await?;
+        let synced = sequences::sync_all(self.source, self.target, self.scope()).await?;
         report.mark(
             CutoverStep::Sequences,
             format!("{} sequence(s) synced", synced.sequences.len()),
         );
         report.sequences = Some(synced);
         if !self.request.rehearsal {
-            fence::still_holds(control, self.schema(), record).await?;
+            fence::still_holds(control, schemas, record).await?;
         }
         Ok(())
     }

@@ -9,9 +9,9 @@ use crate::engine::sequences::sync_sequences;
 pub async fn sync_all(
     source: &ConnectSpec,
     target: &ConnectSpec,
-    schema: &str,
+    scope: &crate::scope::Scope,
 ) -> Result<SequencesResult, CutoverError> {
-    let result = sync_sequences(source, target, schema).await?;
+    let result = sync_sequences(source, target, scope).await?;
     let behind: Vec<String> = result
         .sequences
         .iter()

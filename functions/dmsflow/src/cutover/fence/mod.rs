@@ -7,7 +7,7 @@
 //! goes, so a fence that fails half-way is undone as far as it got. The
 //! request is checked before anything changes: a role that is a superuser,
 //! the role dmsflow runs as, or unknown is refused (it could not be fenced,
-//! or fencing it would cut dmsflow off). Whatever the mode, the schema's row
+//! or fencing it would cut dmsflow off). Whatever the mode, the selection's row
 //! changes are counted when the fence holds, and [`still_holds`] aborts the
 //! cut-over when they moved since (a writer the fence did not stop).
 
@@ -27,13 +27,13 @@ const ROW_CHANGES: Query = query!("cutover/row_changes.sql");
 struct Changes(i64);
 single_column!(Changes, "changes");
 
-/// Row changes the statistics know of in `schema`'s tables.
-pub async fn row_changes(db: &Db<'_>, schema: &str) -> Result<i64, CutoverError> {
+/// Row changes the statistics know of in the tables of `schemas`.
+pub async fn row_changes(db: &Db<'_>, schemas: &[String]) -> Result<i64, CutoverError> {
     let Changes(n) = db
         .one(
             &ROW_CHANGES,
-            &[&schema],
-            "counting the schema's row changes",
+            &[&schemas],
+            "counting the selection's row changes",
         )
         .await?;
     Ok(n)
@@ -67,14 +67,14 @@ pub async fn check(source: &Db<'_>, request: &CutoverRequest) -> Result<(), Cuto
 pub async fn apply(
     source: &Db<'_>,
     request: &CutoverRequest,
-    schema: &str,
+    schemas: &[String],
     record: &mut FenceRecord,
 ) -> Result<String, CutoverError> {
     let detail = match request.fence {
         FenceMode::None => {
             none::quiet_window(
                 source,
-                schema,
+                schemas,
                 Duration::from_secs(request.quiet_seconds),
                 record,
             )
@@ -84,7 +84,7 @@ pub async fn apply(
         FenceMode::ReadOnly => read_only::fence(source, &request.fence_roles, record).await?,
     };
     if request.fence != FenceMode::None {
-        record.row_changes_at_fence = row_changes(source, schema).await?;
+        record.row_changes_at_fence = row_changes(source, schemas).await?;
     }
     Ok(detail)
 }
@@ -104,19 +104,20 @@ pub async fn release(source: &Db<'_>, record: &FenceRecord) -> Result<String, Cu
     Ok(done.join("; "))
 }
 
-/// Abort when the schema's tables changed since the fence took hold.
+/// Abort when the selection's tables changed since the fence took hold.
 pub async fn still_holds(
     source: &Db<'_>,
-    schema: &str,
+    schemas: &[String],
     record: &FenceRecord,
 ) -> Result<(), CutoverError> {
-    let now = row_changes(source, schema).await?;
+    let now = row_changes(source, schemas).await?;
     if now != record.row_changes_at_fence {
         return Err(CutoverError::Abort {
             step: "fence",
             reason: format!(
-                "{} row change(s) in schema {schema} on the source since the fence: a writer the fence did not stop is still writing",
-                now - record.row_changes_at_fence
+                "{} row change(s) in schema(s) {} on the source since the fence: a writer the fence did not stop is still writing",
+                now - record.row_changes_at_fence,
+                schemas.join(", ")
             ),
         });
     }
