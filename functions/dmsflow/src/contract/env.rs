@@ -330,6 +330,18 @@ pub const IN_SYNC_LAG_SECONDS: Var<Number> = Var {
         max: 86_400.0,
     },
 };
+pub const IN_SYNC_LAG_BYTES: Var<Integer> = Var {
+    name: "IN_SYNC_LAG_BYTES",
+    functions: &[PollTask],
+    required_by: NONE,
+    computed_default: None,
+    description: "WAL bytes the target may not have confirmed for poll-task to report `in-sync` (with IN_SYNC_LAG_SECONDS; native engine and DMS with a readable source slot).",
+    value: Integer {
+        default: 1_048_576,
+        min: 0,
+        max: 1_099_511_627_776,
+    },
+};
 pub const VALIDATE_WORKERS: Var<Integer> = Var {
     name: "VALIDATE_WORKERS",
     functions: &[ValidateTables],
@@ -379,6 +391,25 @@ pub const VALIDATE_SETTLE_SECONDS: Var<Integer> = Var {
         max: 300,
     },
 };
+pub const VALIDATE_POSITION_WAIT_SECONDS: Var<Integer> = Var {
+    name: "VALIDATE_POSITION_WAIT_SECONDS",
+    functions: &[ValidateTables],
+    required_by: NONE,
+    computed_default: None,
+    description: "Longest wait, per re-check, for the target to apply the source WAL position of a re-read (the replication slot's confirmed_flush_lsn); a difference the target has not caught up to in this time is final.",
+    value: Integer {
+        default: 30,
+        min: 0,
+        max: 600,
+    },
+};
+pub const VALIDATE_REPLICATION_SLOT: Var<Text> = text(
+    "VALIDATE_REPLICATION_SLOT",
+    &[ValidateTables],
+    NONE,
+    None,
+    "The migration's replication slot on the source, whose position re-checks wait for. Unset: the one logical slot of the source database (the one a target subscription names, if any); with several, none is guessed and re-checks fall back to VALIDATE_SETTLE_SECONDS.",
+);
 pub const VALIDATE_MAX_DIFFS: Var<Integer> = Var { name: "VALIDATE_MAX_DIFFS", functions: &[ValidateTables], required_by: NONE,
     computed_default: None,
     description: "Most differing rows reported in detail per table (all are counted); keeps results under the Step Functions payload limit.",
@@ -479,10 +510,13 @@ pub const ENV_VARS: &[EnvVar] = &[
     SOURCE_DB_INSTANCE_ID.entry(),
     TARGET_DB_INSTANCE_ID.entry(),
     IN_SYNC_LAG_SECONDS.entry(),
+    IN_SYNC_LAG_BYTES.entry(),
     VALIDATE_WORKERS.entry(),
     VALIDATE_CHUNK_ROWS.entry(),
     VALIDATE_RECHECKS.entry(),
     VALIDATE_SETTLE_SECONDS.entry(),
+    VALIDATE_POSITION_WAIT_SECONDS.entry(),
+    VALIDATE_REPLICATION_SLOT.entry(),
     VALIDATE_MAX_DIFFS.entry(),
     VALIDATE_MASK_COLUMNS.entry(),
     VALIDATE_OBJECT_POLICY.entry(),

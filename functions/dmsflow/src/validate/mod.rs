@@ -25,6 +25,8 @@ pub mod model;
 pub mod objects;
 mod pipeline;
 mod pool;
+pub mod position;
+mod recheck;
 pub mod rows;
 pub mod session;
 pub mod sides;
@@ -42,7 +44,7 @@ use sides::Sides;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-pub use crate::contract::validate::SequencePolicy;
+pub use crate::contract::validate::{SequencePolicy, ValidationMode};
 
 #[derive(Debug, Clone)]
 pub struct ValidateOptions {
@@ -64,6 +66,13 @@ pub struct ValidateOptions {
     pub max_rows_per_item: u64,
     /// Per object kind: fail, warn or ignore a difference.
     pub object_policy: objects::policy::ObjectPolicy,
+    /// `live`: differing rows re-checked at a WAL position; `at_rest`: none.
+    pub mode: ValidationMode,
+    /// The migration's replication slot on the source; `None`: the one slot
+    /// of this migration, found (never guessed between several).
+    pub slot: Option<String>,
+    /// Longest wait per re-check for the target to reach a source position.
+    pub position_wait: Duration,
 }
 
 impl Default for ValidateOptions {
@@ -90,6 +99,9 @@ impl Default for ValidateOptions {
             sequence_policy: SequencePolicy::Fail,
             max_rows_per_item: 20_000_000,
             object_policy: objects::policy::ObjectPolicy::default(),
+            mode: ValidationMode::Live,
+            slot: None,
+            position_wait: Duration::from_secs(vars::VALIDATE_POSITION_WAIT_SECONDS.value.default),
         }
     }
 }
@@ -110,6 +122,11 @@ pub enum Progress {
         round: u32,
         chunks: usize,
         settle: Duration,
+    },
+    /// Differing rows re-read on both sides (live mode).
+    RecheckRows {
+        round: u32,
+        rows: usize,
     },
     RowLevel {
         table: String,
