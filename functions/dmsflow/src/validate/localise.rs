@@ -59,7 +59,7 @@ impl Validator {
             let plans = &plans;
             async move {
                 let plan = plans[job.table.0]?;
-                let step = self.localise_one(conns, plan, job.chunk, keep, keep_keys);
+                let step = self.localise_one(conns, plan, job.chunk, keep_keys);
                 // A failure rolls back on both connections, which go on.
                 let (s, t) = (conns.source, conns.target);
                 let step = in_savepoint(t.client, t.spec, step);
@@ -74,7 +74,7 @@ impl Validator {
                     w.diff_count += count;
                     w.differing_keys.extend(keys);
                     for d in diffs {
-                        if w.diffs.len() < keep {
+                        if w.diffs.len() < keep_keys {
                             w.diffs.push(d);
                         }
                     }
@@ -91,22 +91,17 @@ impl Validator {
         plan: &TablePlan,
         chunk: Option<ChunkIdx>,
         keep: usize,
-        keep_keys: usize,
     ) -> Result<Found, ReadError> {
         if plan.key.is_none() {
             let (count, found) = merge_multiset(conns, plan, keep).await?;
             let diffs = self.describe_keyless(conns, plan, found).await?;
             return Ok((count, diffs, Vec::new()));
         }
-        let (count, mut keys) = merge_keyed(conns, plan, chunk.map(|c| c.0), keep_keys).await?;
-        let all_keys: Vec<Vec<String>> = if keep_keys > keep {
-            keys.iter()
-                .map(|k| k.key.iter().map(KeyPart::render).collect())
-                .collect()
-        } else {
-            Vec::new()
-        };
-        keys.truncate(keep);
+        let (count, keys) = merge_keyed(conns, plan, chunk.map(|c| c.0), keep).await?;
+        let all_keys: Vec<Vec<String>> = keys
+            .iter()
+            .map(|k| k.key.iter().map(KeyPart::render).collect())
+            .collect();
         let changed: Vec<Vec<String>> = keys
             .iter()
             .filter(|k| k.kind == KeyDiffKind::Changed)

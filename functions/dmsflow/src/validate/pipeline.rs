@@ -72,6 +72,11 @@ impl Validator {
         if live {
             self.recheck_keys(&mut work).await;
         }
+        // Details were kept for every key the re-checks might clear; the
+        // result keeps the first few that are left.
+        for w in &mut work.0 {
+            w.diffs.truncate(self.options.max_diffs);
+        }
 
         // 5. Every table check, and the per-table results.
         let mut results = Vec::new();
