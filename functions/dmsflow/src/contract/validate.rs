@@ -634,3 +634,48 @@ impl ValidateEvent {
         Ok(event)
     }
 }
+
+#[cfg(test)]
+mod live_tests {
+    use super::*;
+
+    #[test]
+    fn mode_and_slot_parse_on_every_action() {
+        let e = ValidateEvent::from_value(serde_json::json!({
+            "action": "tables", "tables": ["a"], "mode": "at_rest", "slot": "sub_x"
+        }))
+        .unwrap();
+        let ValidateEvent::Tables(r) = e else {
+            panic!("tables")
+        };
+        assert_eq!(
+            (r.mode, r.slot.as_deref()),
+            (Some(ValidationMode::AtRest), Some("sub_x"))
+        );
+        let e = ValidateEvent::from_value(serde_json::json!({"action": "plan", "mode": "live"}));
+        assert!(matches!(
+            e,
+            Ok(ValidateEvent::Plan(PlanRequest {
+                mode: Some(ValidationMode::Live),
+                ..
+            }))
+        ));
+        assert!(
+            ValidateEvent::from_value(serde_json::json!({"action": "plan", "mode": "rest"}))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn unverified_ranks_between_identical_and_different() {
+        use Status::*;
+        assert_eq!(Identical.worst(Unverified), Unverified);
+        assert_eq!(Unverified.worst(Different), Different);
+        assert_eq!(Error.worst(Unverified), Error);
+        assert_eq!(serde_json::to_value(Unverified).unwrap(), "unverified");
+        assert_eq!(
+            serde_json::to_value(ValidationMode::AtRest).unwrap(),
+            "at_rest"
+        );
+    }
+}

@@ -7,10 +7,13 @@
 //! How: both sides at once (`sides`), each over one exported snapshot shared
 //! by worker connections (`session`, `pool`); rows hashed inside PostgreSQL
 //! (`hashing`) in chunks — integer-key ranges that line up across sides, or
-//! block ranges — compared as totals; chunks that differ are re-checked after
-//! a settle delay (rows in flight during CDC), and what still differs is
-//! localised row by row with a streaming merge of `(key, hash)` and reported
-//! column by column (`data`, `localise`).
+//! block ranges — compared as totals; what differs is localised row by row
+//! with a streaming merge of `(key, hash)` and reported column by column
+//! (`data`, `localise`). In live mode (CDC running) each differing key is
+//! re-checked at a source WAL position the target has applied (`recheck`,
+//! `position`); rows still changing are unverified (hot). Key-less tables
+//! fall back to whole-chunk re-checks after a settle delay. At rest, every
+//! difference is final.
 //!
 //! Layout: this file is the entry (options, errors, [`Validator`]); `worklist`
 //! runs `plan`, `pipeline` runs `validate`; every verdict comes from one file
