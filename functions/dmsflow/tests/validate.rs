@@ -506,17 +506,18 @@ async fn rows_in_flight_settle_on_recheck() {
     // back to the settle delay, and the result says so.
     let opts = ValidateOptions {
         rechecks: 2,
-        settle: Duration::from_millis(1500),
+        settle: Duration::from_millis(3000),
         ..options()
     };
     let v = Validator::new(s.clone(), t.clone(), opts).with_progress(tx);
     let target = t.clone();
+    // Ready before the run, so delivering it takes one INSERT.
+    let src = fresh_copy_of_order_150().await;
     // "CDC" delivers the row while the validator waits to re-check it.
     let fixer = tokio::spawn(async move {
         while let Some(event) = rx.recv().await {
             if let Progress::RecheckRows { rows, .. } = event {
                 assert_eq!(rows, 1, "only the differing key is re-checked");
-                let src = fresh_copy_of_order_150().await;
                 on_target(&target, &src).await;
                 break;
             }
