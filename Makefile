@@ -90,6 +90,7 @@ bench-seed: ## seed scale 1000 vs pgbench -i on the same cluster
 bench-validate: ## dmsflow validate vs reladiff, data-diff, DVT (installed into .local/bench-venv) and a raw scan, 5M rows (BENCH_VALIDATE_ROWS)
 	$(CARGO) build --release --bin dmsflow
 	scripts/with-services.sh python3 scripts/bench-validate.py
+	scripts/with-services.sh python3 scripts/bench-validate-live.py
 
 bench-objects: ## object checks on 500 tables and 2,000 other objects, beside migra
 	$(CARGO) build --release --bin dmsflow

@@ -188,7 +188,7 @@ function reportResult(event) {
   const planStatus = event.validation?.plan?.status ?? 'identical';
   const verdict = event.assessment?.verdict === 'not-ready' || event.error || count('error') > 0 || planStatus === 'error' || tables.length === 0
     ? 'failed'
-    : count('different') > 0 || planStatus === 'different' ? 'different' : 'identical';
+    : count('different') > 0 || planStatus === 'different' ? 'different' : count('unverified') > 0 ? 'unverified' : 'identical';
   const summary = verdict === 'failed' && event.error
     ? `FAILED: ${event.error.Error}: ${event.error.Cause ?? ''}`
     : verdict === 'failed' && tables.length === 0
@@ -211,6 +211,7 @@ const MAX_CALLS = 2000;
  *   phases / cdcPhases   poll-task phases in order (the last one repeats)
  *   work                 the plan's work items
  *   different / errored  tables whose validation is different / error
+ *   unverified           tables with rows unverified under CDC (status unverified)
  *   errors               {fn: [errorType, …]}: the first calls of fn throw these, in order
  *   always               {fn: errorType}: fn always throws it
  *   planStatus           the plan's own status
@@ -277,7 +278,7 @@ export function world(script = {}) {
         maxInFlight = Math.max(maxInFlight, inFlight);
         await new Promise((r) => setTimeout(r, 10));
         inFlight -= 1;
-        const status = script.errored?.includes(payload.table) ? 'error' : script.different?.includes(payload.table) ? 'different' : 'identical';
+        const status = script.errored?.includes(payload.table) ? 'error' : script.different?.includes(payload.table) ? 'different' : script.unverified?.includes(payload.table) ? 'unverified' : 'identical';
         return tablesResult(payload.table, status, payload.chunk ?? null);
       }
       case 'report':

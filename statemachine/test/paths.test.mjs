@@ -212,6 +212,13 @@ test('validation finds a difference: the report is written with verdict differen
   assert.deepEqual(r.entered.slice(-3), ['Write report', 'Target identical?', 'Target differs']);
 });
 
+test('rows unverified under CDC: verdict unverified, the execution SUCCEEDS (no alarm), the report says so', async () => {
+  const r = await run({ mode: 'validate' }, { unverified: ['orders'] });
+  assert.equal(r.status, 'SUCCEEDED', JSON.stringify(r.error));
+  assert.equal(r.output.verdict, 'unverified');
+  assert.deepEqual(r.entered.slice(-2), ['Target identical?', 'Target identical but rows unverified']);
+});
+
 test('a table that could not be compared: verdict failed, FAILED as not verified', async () => {
   const r = await run({ mode: 'validate' }, { errored: ['orders'] });
   assert.equal(r.status, 'FAILED');

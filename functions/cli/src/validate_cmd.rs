@@ -5,7 +5,7 @@ use crate::common::{bounded, fail, DatabasePair, EXIT_ERROR};
 use clap::Args;
 use dmsflow::contract::env as vars;
 use dmsflow::contract::validate::{CheckStatus, PlanResult, Status, TablesResult};
-use dmsflow::validate::{Progress, SequencePolicy, ValidateOptions, Validator};
+use dmsflow::validate::{Progress, SequencePolicy, ValidateOptions, ValidationMode, Validator};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,6 +48,18 @@ pub struct ValidateArgs {
     /// A `seed --changes` result (JSON file): prove every changed key arrived.
     #[arg(long)]
     changes: Option<PathBuf>,
+    /// The source is quiet (cut-over): no re-checks, every difference final.
+    #[arg(long)]
+    at_rest: bool,
+    /// The migration's replication slot on the source, whose WAL position
+    /// re-checks wait for (default: the only logical slot of the source
+    /// database; with several, name one).
+    #[arg(long, default_value = vars::VALIDATE_REPLICATION_SLOT.default_str())]
+    slot: String,
+    /// Longest wait per re-check for the target to reach a source position.
+    #[arg(long, default_value_t = vars::VALIDATE_POSITION_WAIT_SECONDS.value.default,
+          value_parser = bounded(&vars::VALIDATE_POSITION_WAIT_SECONDS))]
+    position_wait_seconds: u64,
     /// No progress on stderr.
     #[arg(long, short)]
     quiet: bool,
@@ -87,6 +99,13 @@ pub async fn run(args: ValidateArgs) -> ExitCode {
         } else {
             SequencePolicy::Fail
         },
+        mode: if args.at_rest {
+            ValidationMode::AtRest
+        } else {
+            ValidationMode::Live
+        },
+        slot: Some(args.slot.clone()).filter(|s| !s.is_empty()),
+        position_wait: Duration::from_secs(args.position_wait_seconds),
         ..ValidateOptions::default()
     };
     let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
@@ -120,7 +139,8 @@ pub async fn run(args: ValidateArgs) -> ExitCode {
     }
     print_summary(&source.endpoint(), &target.endpoint(), &plan, &tables);
     match plan.status.worst(tables.status) {
-        Status::Identical => ExitCode::SUCCESS,
+        // Nothing found different: rows still changing are reported, not an alarm.
+        Status::Identical | Status::Unverified => ExitCode::SUCCESS,
         Status::Different => ExitCode::from(1),
         Status::Error => ExitCode::from(EXIT_ERROR),
     }
@@ -154,6 +174,10 @@ fn print_progress(event: &Progress) {
             err,
             "  {chunks} chunk(s) differ: re-check {round} in {} s (rows may be in flight)",
             settle.as_secs()
+        ),
+        Progress::RecheckRows { round, rows } => writeln!(
+            err,
+            "  {rows} row(s) differ: re-check {round} at a source WAL position (rows may be in flight)"
         ),
         Progress::RowLevel { table, chunks } => writeln!(
             err,
@@ -274,6 +298,13 @@ fn print_summary(source: &str, target: &str, plan: &PlanResult, tables: &TablesR
         .filter(|t| t.status != Status::Identical)
         .count();
     let verdict = plan.status.worst(tables.status);
+    if tables.unverified_rows > 0 {
+        println!();
+        println!(
+            "unverified: {} row(s) still changing through every re-check (neither identical nor different)",
+            tables.unverified_rows
+        );
+    }
     println!();
     println!(
         "verdict: {} ({} of {} tables not identical; {} rows compared in {:.2} s)",

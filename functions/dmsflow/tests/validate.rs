@@ -7,10 +7,11 @@
 mod common;
 
 use common::*;
+use dmsflow::contract::validate::RecheckBasis;
 use dmsflow::db::ConnectSpec;
 use dmsflow::error::{Classify, ErrorType};
 use dmsflow::validate::model::{CheckStatus, Status, TableResult, TablesResult};
-use dmsflow::validate::{Progress, TableRequest, ValidateOptions, Validator};
+use dmsflow::validate::{Progress, TableRequest, ValidateOptions, ValidationMode, Validator};
 use std::time::Duration;
 
 fn options() -> ValidateOptions {
@@ -501,18 +502,22 @@ async fn rows_in_flight_settle_on_recheck() {
     let (s, t) = identical_pair("v_inflight").await;
     on_target(&t, "DELETE FROM shop.orders WHERE order_id = 150").await;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    // These two databases share no replication slot: the key re-checks fall
+    // back to the settle delay, and the result says so.
     let opts = ValidateOptions {
         rechecks: 2,
-        settle: Duration::from_millis(1500),
+        settle: Duration::from_millis(3000),
         ..options()
     };
     let v = Validator::new(s.clone(), t.clone(), opts).with_progress(tx);
     let target = t.clone();
-    // "CDC" delivers the row while the validator waits to re-check.
+    // Ready before the run, so delivering it takes one INSERT.
+    let src = fresh_copy_of_order_150().await;
+    // "CDC" delivers the row while the validator waits to re-check it.
     let fixer = tokio::spawn(async move {
         while let Some(event) = rx.recv().await {
-            if let Progress::Recheck { .. } = event {
-                let src = fresh_copy_of_order_150().await;
+            if let Progress::RecheckRows { rows, .. } = event {
+                assert_eq!(rows, 1, "only the differing key is re-checked");
                 on_target(&target, &src).await;
                 break;
             }
@@ -524,15 +529,24 @@ async fn rows_in_flight_settle_on_recheck() {
     assert_eq!(r.status, Status::Identical, "{r:#?}");
     assert_eq!((r.rechecks, r.settled_chunks), (1, 1));
     assert!(r.checks.checksum.message.contains("in flight"));
+    let recheck = r.recheck.as_ref().expect("a re-check summary");
+    assert_eq!(recheck.basis, RecheckBasis::Settle, "{recheck:?}");
+    assert_eq!(recheck.settled_rows, 1);
+    assert!(
+        recheck.note.contains("no slot position"),
+        "{}",
+        recheck.note
+    );
+    assert_eq!(r.unverified.count, 0);
 
-    // A difference that never settles persists through every re-check.
+    // A difference that never settles persists through the re-checks.
     on_target(&t, "DELETE FROM shop.orders WHERE order_id = 151").await;
     let opts = ValidateOptions {
         rechecks: 2,
         settle: Duration::from_millis(200),
         ..options()
     };
-    let (_, result) = Validator::new(s, t, opts)
+    let (_, result) = Validator::new(s.clone(), t.clone(), opts)
         .run(Some(&["orders".to_owned()]), None)
         .await
         .unwrap();
@@ -548,6 +562,25 @@ async fn rows_in_flight_settle_on_recheck() {
             .contains("persisted after 2 re-check"),
         "{}",
         r.checks.checksum.message
+    );
+    assert_eq!(r.differences.count, 1);
+    assert_eq!(r.differences.sample[0].key, Some(vec!["151".to_owned()]));
+
+    // At rest: no re-check at all, the difference is final at once.
+    let opts = ValidateOptions {
+        rechecks: 2,
+        mode: ValidationMode::AtRest,
+        ..options()
+    };
+    let (_, result) = Validator::new(s, t, opts)
+        .run(Some(&["orders".to_owned()]), None)
+        .await
+        .unwrap();
+    assert_eq!(result.mode, ValidationMode::AtRest);
+    let r = table(&result, "orders");
+    assert_eq!(
+        (r.status, r.rechecks, r.recheck.clone()),
+        (Status::Different, 0, None)
     );
 }
 

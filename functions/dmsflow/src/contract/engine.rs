@@ -243,7 +243,11 @@ pub struct Progress {
     pub tables: TableCounts,
     pub table_states: Vec<TableProgress>,
     /// Seconds behind the source; `null` when not known (full load running,
-    /// no CloudWatch datapoint yet).
+    /// no CloudWatch datapoint yet). Native: timed by the poll — the time the
+    /// slot took to confirm the source's WAL position of the poll's start, an
+    /// upper bound on the age of the oldest committed change not yet applied
+    /// (a lower bound when it did not within the threshold: then never
+    /// `in-sync`).
     #[serde(deserialize_with = "required")]
     pub cdc_lag_seconds: Option<f64>,
     /// WAL bytes the target has not confirmed (native); `null` for DMS.

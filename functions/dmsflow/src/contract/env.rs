@@ -345,11 +345,23 @@ pub const CUTOVER_QUIET_SECONDS: Var<Integer> = Var {
     functions: &[StartTask],
     required_by: NONE,
     computed_default: None,
-    description: "Cut-over with fence `none`: seconds without a row change in the schema's tables before the drain (PostgreSQL reports an idle session's changes up to 10 s late).",
+    description: "Cut-over with fence `none`: seconds without a row change in the selected schemas' tables before the drain (PostgreSQL reports an idle session's changes up to 10 s late).",
     value: Integer {
         default: 15,
         min: 1,
         max: 3_600,
+    },
+};
+pub const IN_SYNC_LAG_BYTES: Var<Integer> = Var {
+    name: "IN_SYNC_LAG_BYTES",
+    functions: &[PollTask],
+    required_by: NONE,
+    computed_default: None,
+    description: "WAL bytes the target may not have confirmed for poll-task to report `in-sync` (with IN_SYNC_LAG_SECONDS; native engine and DMS with a readable source slot).",
+    value: Integer {
+        default: 1_048_576,
+        min: 0,
+        max: 1_099_511_627_776,
     },
 };
 pub const VALIDATE_WORKERS: Var<Integer> = Var {
@@ -401,6 +413,25 @@ pub const VALIDATE_SETTLE_SECONDS: Var<Integer> = Var {
         max: 300,
     },
 };
+pub const VALIDATE_POSITION_WAIT_SECONDS: Var<Integer> = Var {
+    name: "VALIDATE_POSITION_WAIT_SECONDS",
+    functions: &[ValidateTables],
+    required_by: NONE,
+    computed_default: None,
+    description: "Longest wait, per re-check, for the target to apply the source WAL position of a re-read (the replication slot's confirmed_flush_lsn); a difference the target has not caught up to in this time is final.",
+    value: Integer {
+        default: 30,
+        min: 0,
+        max: 600,
+    },
+};
+pub const VALIDATE_REPLICATION_SLOT: Var<Text> = text(
+    "VALIDATE_REPLICATION_SLOT",
+    &[ValidateTables],
+    NONE,
+    None,
+    "The migration's replication slot on the source, whose position re-checks wait for. Unset: the one logical slot of the source database (the one a target subscription names, if any); with several, none is guessed and re-checks fall back to VALIDATE_SETTLE_SECONDS.",
+);
 pub const VALIDATE_MAX_DIFFS: Var<Integer> = Var { name: "VALIDATE_MAX_DIFFS", functions: &[ValidateTables], required_by: NONE,
     computed_default: None,
     description: "Most differing rows reported in detail per table (all are counted); keeps results under the Step Functions payload limit.",
@@ -503,10 +534,13 @@ pub const ENV_VARS: &[EnvVar] = &[
     IN_SYNC_LAG_SECONDS.entry(),
     CUTOVER_DRAIN_TIMEOUT_SECONDS.entry(),
     CUTOVER_QUIET_SECONDS.entry(),
+    IN_SYNC_LAG_BYTES.entry(),
     VALIDATE_WORKERS.entry(),
     VALIDATE_CHUNK_ROWS.entry(),
     VALIDATE_RECHECKS.entry(),
     VALIDATE_SETTLE_SECONDS.entry(),
+    VALIDATE_POSITION_WAIT_SECONDS.entry(),
+    VALIDATE_REPLICATION_SLOT.entry(),
     VALIDATE_MAX_DIFFS.entry(),
     VALIDATE_MASK_COLUMNS.entry(),
     VALIDATE_OBJECT_POLICY.entry(),

@@ -114,6 +114,9 @@ pub enum Verdict {
     Identical,
     Different,
     Failed,
+    /// No row found different, but some rows kept changing through every
+    /// re-check (live validation under load): not an alarm, not a clean bill.
+    Unverified,
 }
 
 impl Verdict {
@@ -122,6 +125,7 @@ impl Verdict {
             Verdict::Identical => "identical",
             Verdict::Different => "different",
             Verdict::Failed => "failed",
+            Verdict::Unverified => "unverified",
         }
     }
 }

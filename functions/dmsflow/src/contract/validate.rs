@@ -130,15 +130,19 @@ pub enum Status {
     Identical,
     Different,
     Error,
+    /// No row is known to differ, but some rows kept changing through every
+    /// re-check (hot rows during CDC): not a failure, not a clean bill.
+    Unverified,
 }
 
 impl Status {
-    /// The worse of two statuses (error > different > identical).
+    /// The worse of two statuses (error > different > unverified > identical).
     pub fn worst(self, other: Status) -> Status {
         use Status::*;
         match (self, other) {
             (Error, _) | (_, Error) => Error,
             (Different, _) | (_, Different) => Different,
+            (Unverified, _) | (_, Unverified) => Unverified,
             _ => Identical,
         }
     }
@@ -148,8 +152,71 @@ impl Status {
             Status::Identical => "identical",
             Status::Different => "different",
             Status::Error => "error",
+            Status::Unverified => "unverified",
         }
     }
+}
+
+// ------------------------------------------- validating while CDC runs (live)
+
+/// How differences are treated: `live` (CDC may be running: differing rows
+/// are re-checked at a source WAL position, rows still changing are
+/// unverified) or `at_rest` (the source is quiet, e.g. at cut-over: no
+/// re-checks, every difference is final).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ValidationMode {
+    #[default]
+    Live,
+    AtRest,
+}
+
+impl ValidationMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ValidationMode::Live => "live",
+            ValidationMode::AtRest => "at_rest",
+        }
+    }
+}
+
+/// What the re-checks of differing rows waited for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RecheckBasis {
+    /// The target had applied the source WAL position of each source read
+    /// (the replication slot's `confirmed_flush_lsn`).
+    Position,
+    /// No slot position was available: a settle delay before each re-check.
+    Settle,
+    /// At rest: no re-checks.
+    None,
+}
+
+/// Rows neither identical nor different: they kept changing on the source
+/// through every re-check (hot rows).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Unverified {
+    pub count: u64,
+    /// Why they are unverified; `None` when there are none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The first few keys (primary-key values as text).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sample: Vec<Vec<String>>,
+}
+
+/// How the rows that differed in the snapshot pass were re-checked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RecheckSummary {
+    pub basis: RecheckBasis,
+    /// The replication slot whose position was waited for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slot: Option<String>,
+    /// Rows that differed at first and matched on a re-check (in flight).
+    pub settled_rows: u64,
+    /// One sentence: what was waited for, and why when it fell back.
+    pub note: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -407,6 +474,12 @@ pub struct TableResult {
     /// Why the table could not be fully compared.
     pub error: Option<String>,
     pub seconds: f64,
+    /// Rows still changing through every re-check (live mode).
+    #[serde(default)]
+    pub unverified: Unverified,
+    /// How differing rows were re-checked; `None` when nothing differed.
+    #[serde(default)]
+    pub recheck: Option<RecheckSummary>,
 }
 
 /// Result of `validate-tables` for a set of tables.
@@ -418,6 +491,11 @@ pub struct TablesResult {
     pub tables: Vec<TableResult>,
     pub rows_compared: i64,
     pub seconds: f64,
+    #[serde(default)]
+    pub mode: ValidationMode,
+    /// Unverified rows over every table.
+    #[serde(default)]
+    pub unverified_rows: u64,
 }
 
 /// Database-level checks.
@@ -494,10 +572,17 @@ pub struct RunOverrides {
     /// `fail` (default) or `warn`: how a target sequence behind the source counts.
     #[serde(default)]
     pub sequences: Option<SequencePolicy>,
+    /// `live` (default) or `at_rest` (no re-checks, every difference final).
+    #[serde(default)]
+    pub mode: Option<ValidationMode>,
+    /// The migration's replication slot on the source, whose position the
+    /// re-checks wait for (overrides VALIDATE_REPLICATION_SLOT).
+    #[serde(default)]
+    pub slot: Option<String>,
 }
 
 impl RunOverrides {
-    const FIELDS: [&'static str; 3] = ["rechecks", "settle_seconds", "sequences"];
+    const FIELDS: [&'static str; 5] = ["rechecks", "settle_seconds", "sequences", "mode", "slot"];
 
     /// Take the override fields out of an event body and parse them on their
     /// own: inside a `flatten`ed struct serde loses the path of an error, and
@@ -592,5 +677,53 @@ impl ValidateEvent {
             }
         }
         Ok(event)
+    }
+}
+
+#[cfg(test)]
+mod live_tests {
+    use super::*;
+
+    #[test]
+    fn mode_and_slot_parse_on_every_action() {
+        let e = ValidateEvent::from_value(serde_json::json!({
+            "action": "tables", "tables": ["a"], "mode": "at_rest", "slot": "sub_x"
+        }))
+        .unwrap();
+        let ValidateEvent::Tables(r) = e else {
+            panic!("tables")
+        };
+        assert_eq!(
+            (r.overrides.mode, r.overrides.slot.as_deref()),
+            (Some(ValidationMode::AtRest), Some("sub_x"))
+        );
+        let e = ValidateEvent::from_value(serde_json::json!({"action": "plan", "mode": "live"}));
+        assert!(matches!(
+            e,
+            Ok(ValidateEvent::Plan(PlanRequest {
+                overrides: RunOverrides {
+                    mode: Some(ValidationMode::Live),
+                    ..
+                },
+                ..
+            }))
+        ));
+        assert!(
+            ValidateEvent::from_value(serde_json::json!({"action": "plan", "mode": "rest"}))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn unverified_ranks_between_identical_and_different() {
+        use Status::*;
+        assert_eq!(Identical.worst(Unverified), Unverified);
+        assert_eq!(Unverified.worst(Different), Different);
+        assert_eq!(Error.worst(Unverified), Error);
+        assert_eq!(serde_json::to_value(Unverified).unwrap(), "unverified");
+        assert_eq!(
+            serde_json::to_value(ValidationMode::AtRest).unwrap(),
+            "at_rest"
+        );
     }
 }

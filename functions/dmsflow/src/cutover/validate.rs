@@ -1,14 +1,13 @@
-//! Step 4: the final validation at rest over the whole selection. The one
-//! call into the validator is [`final_validation`] (an at-rest mode of the
-//! validator replaces its options here, nowhere else).
+//! Step 4: the final validation at rest over the whole selection: the
+//! validator's at-rest mode (no re-checks, every difference final).
 
 use super::CutoverError;
 use crate::contract::cutover::FinalValidation;
-use crate::contract::validate::{PlanResult, Status, TablesResult};
+use crate::contract::validate::{PlanResult, Status, TablesResult, ValidationMode};
 use crate::db::ConnectSpec;
 use crate::validate::{SequencePolicy, ValidateOptions, Validator};
 
-/// Every table of the selection compared once, with no re-checks: the
+/// Every table of the selection compared once, at rest: the
 /// writers are fenced and the drain is done, so a difference is a
 /// difference. Sequences only warn here: they are synced in the next step
 /// (and checked there), as neither engine moves them.
@@ -18,6 +17,7 @@ pub async fn final_validation(
     options: &ValidateOptions,
 ) -> Result<FinalValidation, CutoverError> {
     let options = ValidateOptions {
+        mode: ValidationMode::AtRest,
         rechecks: 0,
         sequence_policy: SequencePolicy::Warn,
         ..options.clone()

@@ -131,6 +131,8 @@ pub struct NativeEngine {
     pub slot_release_timeout: Duration,
     /// Statement and lock timeouts of every session.
     pub limits: Limits,
+    /// WAL bytes the target may not have confirmed for `in-sync`.
+    pub in_sync_lag_bytes: i64,
 }
 
 /// What `start` found before changing anything.
@@ -151,6 +153,7 @@ impl NativeEngine {
             settings,
             slot_release_timeout: Duration::from_secs(30),
             limits: Limits::default(),
+            in_sync_lag_bytes: crate::contract::env::IN_SYNC_LAG_BYTES.value.default as i64,
         }
     }
 

@@ -29,6 +29,7 @@ pub struct EngineConfig {
     pub target: Option<DbSideConfig>,
     pub common: DbCommonConfig,
     pub in_sync_lag_seconds: f64,
+    pub in_sync_lag_bytes: i64,
 }
 
 impl EngineConfig {
@@ -66,6 +67,9 @@ impl EngineConfig {
             reason,
         })?;
         let in_sync_lag_seconds = e.number(&vars::IN_SYNC_LAG_SECONDS)?;
+        // In range: the declared bounds fit an i64.
+        let in_sync_lag_bytes =
+            i64::try_from(e.integer(&vars::IN_SYNC_LAG_BYTES)?).unwrap_or(i64::MAX);
         let (source, target) = if engine == EngineKind::Native {
             (
                 Some(DbSideConfig::from_env(env, Side::Source)?),
@@ -88,6 +92,7 @@ impl EngineConfig {
             target,
             common: DbCommonConfig::from_env(env)?,
             in_sync_lag_seconds,
+            in_sync_lag_bytes,
         })
     }
 
@@ -212,20 +217,19 @@ impl<S: SecretStore> EngineContext<S> {
             ))),
             Handle::Native(h) => {
                 let (source, target) = self.databases().await?;
-                Ok(AnyEngine::Native(Box::new(NativeEngine::new(
-                    source,
-                    target,
-                    NativeSettings {
-                        scope: crate::scope::Scope {
-                            schemas: h.schemas.clone(),
-                            exclude: h.exclude_schemas.clone(),
-                        },
-                        publication: h.publication.clone(),
-                        subscription: h.subscription.clone(),
-                        source_sslmode: self.config.native_source_sslmode.clone(),
-                        source_sslrootcert: self.config.native_source_sslrootcert.clone(),
+                let settings = NativeSettings {
+                    scope: crate::scope::Scope {
+                        schemas: h.schemas.clone(),
+                        exclude: h.exclude_schemas.clone(),
                     },
-                ))))
+                    publication: h.publication.clone(),
+                    subscription: h.subscription.clone(),
+                    source_sslmode: self.config.native_source_sslmode.clone(),
+                    source_sslrootcert: self.config.native_source_sslrootcert.clone(),
+                };
+                let mut engine = NativeEngine::new(source, target, settings);
+                engine.in_sync_lag_bytes = self.config.in_sync_lag_bytes;
+                Ok(AnyEngine::Native(Box::new(engine)))
             }
         }
     }

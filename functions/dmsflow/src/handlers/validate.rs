@@ -4,7 +4,7 @@ use crate::config::{ConfigError, DbCommonConfig, DbSideConfig, Env, EnvSource, S
 use crate::contract::env as vars;
 use crate::contract::validate::TablesResult;
 pub use crate::contract::validate::{
-    ManyTablesRequest, OneTableRequest, PlanRequest, SequencePolicy, ValidateEvent,
+    ManyTablesRequest, OneTableRequest, PlanRequest, SequencePolicy, ValidateEvent, ValidationMode,
 };
 use crate::error::HandlerError;
 use crate::secrets::{resolve_side, SecretStore};
@@ -40,6 +40,9 @@ impl ValidateConfig {
             sequence_policy: defaults.sequence_policy,
             max_rows_per_item: defaults.max_rows_per_item,
             object_policy: e.parsed(vars::VALIDATE_OBJECT_POLICY.name, defaults.object_policy)?,
+            mode: defaults.mode,
+            slot: e.text(&vars::VALIDATE_REPLICATION_SLOT),
+            position_wait: Duration::from_secs(e.integer(&vars::VALIDATE_POSITION_WAIT_SECONDS)?),
         };
         Ok(ValidateConfig {
             source: DbSideConfig::from_env(env, Side::Source)?,
@@ -78,6 +81,12 @@ impl<S: SecretStore> ValidateService<S> {
         }
         if let Some(p) = o.sequences {
             options.sequence_policy = p;
+        }
+        if let Some(m) = o.mode {
+            options.mode = m;
+        }
+        if let Some(slot) = &o.slot {
+            options.slot = Some(slot.clone());
         }
         let validator = Validator::new(source, target, options);
         match event {

@@ -101,6 +101,7 @@ pub fn render(r: &Report) -> String {
         Verdict::Identical => "✅ IDENTICAL",
         Verdict::Different => "❌ DIFFERENT",
         Verdict::Failed => "🛑 FAILED",
+        Verdict::Unverified => "⚠️ UNVERIFIED (no difference found; hot rows not verified)",
     };
     let _ = writeln!(out, "# dmsflow report — {}\n", cell(&r.execution));
     let _ = writeln!(out, "**Verdict: {badge}** — {}\n", cell(&r.summary));
@@ -138,6 +139,7 @@ pub fn render(r: &Report) -> String {
                 Status::Identical => "identical".to_owned(),
                 Status::Different => "**different**".to_owned(),
                 Status::Error => "**error**".to_owned(),
+                Status::Unverified => format!("unverified ({} row(s))", t.unverified.count),
             };
             let rows = |v: Option<i64>| v.map_or_else(|| "–".to_owned(), |n| n.to_string());
             let mut findings: Vec<String> = t

@@ -112,7 +112,21 @@ fn merge_chunks(mut parts: Vec<TableResult>) -> TableResult {
         settled_chunks: parts.iter().map(|p| p.settled_chunks).sum(),
         error: parts.iter().find_map(|p| p.error.clone()),
         seconds: parts.iter().map(|p| p.seconds).sum(),
+        unverified: merge_unverified(&parts),
+        recheck: parts.iter().find_map(|p| p.recheck.clone()),
     }
+}
+
+/// Unverified rows of every chunk: counted, the first keys kept.
+fn merge_unverified(parts: &[TableResult]) -> crate::contract::validate::Unverified {
+    let mut all = crate::contract::validate::Unverified::default();
+    for p in parts {
+        all.count += p.unverified.count;
+        all.reason = all.reason.or_else(|| p.unverified.reason.clone());
+        all.sample.extend(p.unverified.sample.iter().cloned());
+    }
+    all.sample.truncate(20);
+    all
 }
 
 /// Build the report (pure: no I/O).
@@ -147,6 +161,8 @@ pub fn build(event: &ReportEvent, now: &str) -> Report {
         .map(|t| t.source_rows.unwrap_or(0).max(t.target_rows.unwrap_or(0)))
         .sum();
     let differences: u64 = tables.iter().map(|t| t.differences.count).sum();
+    let unverified_tables = count(Status::Unverified);
+    let unverified_rows: u64 = tables.iter().map(|t| t.unverified.count).sum();
 
     let migration = event.progress.as_ref().map(|p| MigrationSummary {
         engine: Some(p.engine),
@@ -175,6 +191,9 @@ pub fn build(event: &ReportEvent, now: &str) -> Report {
         Verdict::Failed
     } else if different > 0 || plan_status == Status::Different {
         Verdict::Different
+    } else if unverified_tables > 0 {
+        // Not an alarm (nothing found different), not a clean bill either.
+        Verdict::Unverified
     } else {
         Verdict::Identical
     };
@@ -213,6 +232,11 @@ pub fn build(event: &ReportEvent, now: &str) -> Report {
                 verdict.as_str().to_uppercase(),
                 tables.len()
             );
+            if unverified_rows > 0 {
+                s.push_str(&format!(
+                    "; {unverified_rows} row(s) in {unverified_tables} table(s) unverified (still changing through every re-check: neither identical nor different)"
+                ));
+            }
             if let Some(proof) = cdc.as_ref().and_then(|c| c.proof.as_ref()) {
                 s.push_str(&format!("; CDC proof: {}", proof.message));
             }
@@ -318,7 +342,7 @@ pub fn file_stem(execution: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contract::validate::{ChunkSpec, RowDiff, TablesResult};
+    use crate::contract::validate::{ChunkSpec, RowDiff, TablesResult, Unverified};
     use serde_json::json;
 
     fn table(name: &str, status: Status, rows: i64, diffs: u64, chunk: Option<u32>) -> TableResult {
@@ -330,6 +354,11 @@ mod tests {
                 findings: vec![],
             },
             Status::Error => Check::error("lost connection"),
+            Status::Unverified => Check {
+                status: CheckStatus::Warn,
+                message: "3 row(s) unverified".into(),
+                findings: vec![],
+            },
         };
         TableResult {
             table: name.into(),
@@ -368,7 +397,48 @@ mod tests {
             settled_chunks: 0,
             error: (status == Status::Error).then(|| "lost connection".to_owned()),
             seconds: 0.1,
+            unverified: Unverified {
+                count: u64::from(status == Status::Unverified) * 3,
+                reason: (status == Status::Unverified).then(|| "hot".to_owned()),
+                sample: Vec::new(),
+            },
+            recheck: None,
         }
+    }
+
+    #[test]
+    fn unverified_rows_are_neither_an_alarm_nor_a_clean_bill() {
+        let r = build(
+            &event(
+                vec![
+                    table("a", Status::Identical, 10, 0, None),
+                    table("b", Status::Unverified, 10, 0, None),
+                ],
+                None,
+            ),
+            "now",
+        );
+        assert_eq!(r.verdict, Verdict::Unverified);
+        assert!(
+            r.summary.contains("3 row(s) in 1 table(s) unverified"),
+            "{}",
+            r.summary
+        );
+        let md = markdown::render(&r);
+        assert!(md.contains("UNVERIFIED"), "{md}");
+        assert!(md.contains("unverified (3 row(s))"), "{md}");
+        // A real difference still wins.
+        let r = build(
+            &event(
+                vec![
+                    table("a", Status::Different, 10, 1, None),
+                    table("b", Status::Unverified, 10, 0, None),
+                ],
+                None,
+            ),
+            "now",
+        );
+        assert_eq!(r.verdict, Verdict::Different);
     }
 
     fn event(tables: Vec<TableResult>, error: Option<ExecutionError>) -> ReportEvent {
@@ -383,6 +453,8 @@ mod tests {
                     tables,
                     rows_compared: 0,
                     seconds: 1.0,
+                    mode: Default::default(),
+                    unverified_rows: 0,
                 }],
             }),
             error,

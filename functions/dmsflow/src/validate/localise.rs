@@ -20,8 +20,13 @@ struct LocaliseJob {
     chunk: Option<ChunkIdx>,
 }
 
-/// Differences found: how many in all, and the first few in detail.
-type Found = (u64, Vec<RowDiff>);
+/// Differences found: how many in all, the first few in detail, and every
+/// differing key up to [`RECHECK_KEYS`] (keyed tables, for the re-checks).
+type Found = (u64, Vec<RowDiff>, Vec<Vec<String>>);
+
+/// Most differing keys of one localisation job kept for the live re-checks;
+/// past it the rest stay counted as different.
+pub const RECHECK_KEYS: usize = 10_000;
 
 impl Validator {
     pub(super) async fn localise(
@@ -44,13 +49,16 @@ impl Validator {
             }
         }
         let keep = self.options.max_diffs;
+        let live = self.options.mode == crate::contract::validate::ValidationMode::Live
+            && self.options.rechecks > 0;
+        let keep_keys = if live { keep.max(RECHECK_KEYS) } else { keep };
         let plans = work.plans();
         let outcomes = on_pairs(sessions, jobs.len(), |i, conns| {
             let job = jobs[i];
             let plans = &plans;
             async move {
                 let plan = plans[job.table.0]?;
-                let step = self.localise_one(conns, plan, job.chunk, keep);
+                let step = self.localise_one(conns, plan, job.chunk, keep_keys);
                 // A failure rolls back on both connections, which go on.
                 let (s, t) = (conns.source, conns.target);
                 let step = in_savepoint(t.client, t.spec, step);
@@ -61,10 +69,11 @@ impl Validator {
         for (job, outcome) in jobs.iter().zip(outcomes) {
             let w = &mut work[job.table];
             match outcome.flatten() {
-                Some(Ok((count, diffs))) => {
+                Some(Ok((count, diffs, keys))) => {
                     w.diff_count += count;
+                    w.differing_keys.extend(keys);
                     for d in diffs {
-                        if w.diffs.len() < keep {
+                        if w.diffs.len() < keep_keys {
                             w.diffs.push(d);
                         }
                     }
@@ -84,9 +93,14 @@ impl Validator {
     ) -> Result<Found, ReadError> {
         if plan.key.is_none() {
             let (count, found) = merge_multiset(conns, plan, keep).await?;
-            return Ok((count, self.describe_keyless(conns, plan, found).await?));
+            let diffs = self.describe_keyless(conns, plan, found).await?;
+            return Ok((count, diffs, Vec::new()));
         }
         let (count, keys) = merge_keyed(conns, plan, chunk.map(|c| c.0), keep).await?;
+        let all_keys: Vec<Vec<String>> = keys
+            .iter()
+            .map(|k| k.key.iter().map(KeyPart::render).collect())
+            .collect();
         let changed: Vec<Vec<String>> = keys
             .iter()
             .filter(|k| k.kind == KeyDiffKind::Changed)
@@ -112,7 +126,7 @@ impl Validator {
                 row_diff(key, k.kind.into(), columns)
             })
             .collect();
-        Ok((count, diffs))
+        Ok((count, diffs, all_keys))
     }
 
     /// Rows of a key-less table present a different number of times per side,

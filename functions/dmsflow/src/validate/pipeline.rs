@@ -16,7 +16,7 @@ use super::sides::{Side, Sides};
 use super::work::{JobId, TableError, TableWork, WorkSet};
 use super::worklist::estimate_rows;
 use super::{Progress, TableRequest, ValidateError, Validator};
-use crate::contract::validate::FindingKind;
+use crate::contract::validate::{FindingKind, ValidationMode};
 use crate::error::error_chain;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -67,12 +67,25 @@ impl Validator {
         });
         self.run_checksums(sessions, &mut work, &jobs).await;
 
-        // 3. Re-check what differs after a settle delay, in a fresh snapshot.
-        self.recheck(sessions, &mut work).await;
+        // 3. Live mode, key-less tables: re-check differing chunks after a
+        // settle delay, in a fresh snapshot (no key to re-read rows by).
+        let live = self.options.mode == ValidationMode::Live;
+        if live {
+            self.recheck(sessions, &mut work).await;
+        }
 
-        // 4. Localise what still differs, row by row.
+        // 4. Localise what still differs, row by row; in live mode re-check
+        // those rows by key at source WAL positions (`recheck`).
         let pending = work.mismatched_jobs();
         self.localise(sessions, &mut work, &pending).await;
+        if live {
+            self.recheck_keys(&mut work).await;
+        }
+        // Details were kept for every key the re-checks might clear; the
+        // result keeps the first few that are left.
+        for w in &mut work.0 {
+            w.diffs.truncate(self.options.max_diffs);
+        }
 
         // 5. Every table check, and the per-table results.
         let mut results = Vec::new();
@@ -96,12 +109,15 @@ impl Validator {
             .iter()
             .map(|r| r.status)
             .fold(Status::Identical, Status::worst);
+        let unverified_rows = results.iter().map(|r| r.unverified.count).sum();
         Ok(TablesResult {
             status,
             schemas: catalogs.source.schemas.clone(),
             tables: results,
             rows_compared,
             seconds: 0.0,
+            mode: self.options.mode,
+            unverified_rows,
         })
     }
 
@@ -226,7 +242,12 @@ impl Validator {
     async fn recheck(&self, sessions: &mut Sides<SideSessions>, work: &mut WorkSet) {
         let mut round = 0;
         loop {
-            let pending = work.mismatched_jobs();
+            // Keyed tables are re-checked row by row instead.
+            let pending: Vec<JobId> = work
+                .mismatched_jobs()
+                .into_iter()
+                .filter(|j| work[j.table].plan.as_ref().is_some_and(|p| p.key.is_none()))
+                .collect();
             if pending.is_empty() || round >= self.options.rechecks {
                 break;
             }
@@ -272,12 +293,18 @@ impl Validator {
         let seconds = w.started.elapsed().as_secs_f64();
         let cause = w.error.as_ref().map(|e| error_chain(e));
         let complete = cause.is_none() && w.sums.iter().all(Option::is_some);
+        // Chunks whose every differing row the re-checks explained count as
+        // matched (in flight), or as unverified (hot rows).
+        let mismatched = w.mismatched_chunks().len();
+        if w.resolved && w.unverified.count == 0 {
+            w.settled += u32::try_from(mismatched).unwrap_or(u32::MAX);
+        }
         let data = match (&w.plan, complete) {
             (Some(plan), true) => Ok(DataOutcome {
                 plan,
                 sums: w.sums.iter().flatten().collect(),
                 differing_rows: w.diff_count,
-                mismatched_chunks: w.mismatched_chunks().len(),
+                mismatched_chunks: if w.resolved { 0 } else { mismatched },
                 rechecks: w.rechecks,
                 settled: w.settled,
             }),
@@ -295,9 +322,14 @@ impl Validator {
             first_chunk: w.request.chunk.as_ref().is_none_or(|c| c.index == 0),
             data,
         };
-        let checks = run_table_checks(&cx).await;
+        let mut checks = run_table_checks(&cx).await;
+        if w.resolved {
+            explain_rechecks(&mut checks, &w);
+        }
         let status = if cause.is_some() {
             Status::Error
+        } else if w.unverified.count > 0 {
+            checks.status().worst(Status::Unverified)
         } else {
             checks.status()
         };
@@ -316,7 +348,43 @@ impl Validator {
             settled_chunks: w.settled,
             error: cause,
             seconds,
+            unverified: w.unverified,
+            recheck: w.recheck,
         }
+    }
+}
+
+/// Every row that differed was explained by the key re-checks: the row count
+/// (taken in the snapshot, rows in flight included) and the checksum say so.
+fn explain_rechecks(checks: &mut TableChecks, w: &TableWork) {
+    let settled = w.recheck.as_ref().map_or(0, |r| r.settled_rows);
+    let basis = w
+        .recheck
+        .as_ref()
+        .map_or_else(String::new, |r| format!(" ({})", r.note));
+    if checks.row_count.status == CheckStatus::Fail {
+        checks.row_count = Check {
+            status: CheckStatus::Pass,
+            message: format!(
+                "{}; the rows behind the difference were in flight or still changing and were re-checked one by one",
+                checks.row_count.message
+            ),
+            findings: Vec::new(),
+        };
+    }
+    if checks.checksum.status == CheckStatus::Pass {
+        let mut message = format!(
+            "no row differs: {settled} row(s) differed while in flight and matched on re-check"
+        );
+        if w.unverified.count > 0 {
+            checks.checksum.status = CheckStatus::Warn;
+            message = format!(
+                "no row found different, but {} row(s) unverified ({}); {settled} row(s) settled",
+                w.unverified.count,
+                w.unverified.reason.as_deref().unwrap_or("hot")
+            );
+        }
+        checks.checksum.message = format!("{message}{basis}");
     }
 }
 
@@ -401,6 +469,8 @@ fn missing_table(request: &TableRequest, on_source: bool) -> TableResult {
         settled_chunks: 0,
         error: None,
         seconds: 0.0,
+        unverified: Default::default(),
+        recheck: None,
     }
 }
 
@@ -423,5 +493,7 @@ fn error_result(w: TableWork) -> TableResult {
         settled_chunks: w.settled,
         error: Some(cause),
         seconds,
+        unverified: w.unverified,
+        recheck: w.recheck,
     }
 }

@@ -5,6 +5,7 @@ use super::model::{RowDiff, TableResult};
 use super::rows::ReadError;
 use super::sides::{Side, Sides};
 use super::TableRequest;
+use crate::contract::validate::{RecheckSummary, Unverified};
 use std::ops::{Index, IndexMut};
 use std::sync::Arc;
 use std::time::Instant;
@@ -46,6 +47,10 @@ pub enum TableError {
     /// table that was waiting for it).
     #[error(transparent)]
     Snapshot(Arc<ReadError>),
+    /// The live re-checks of differing rows could not read (shared by every
+    /// table they were re-checking).
+    #[error("re-checking differing rows: {0}")]
+    Recheck(#[source] Arc<ReadError>),
     #[error("chunk was not checked")]
     ChunkNotChecked,
     #[error("rows were not compared")]
@@ -70,6 +75,15 @@ pub struct TableWork {
     pub settled: u32,
     pub diff_count: u64,
     pub diffs: Vec<RowDiff>,
+    /// Every differing key the row pass found (up to a cap), for re-checks.
+    pub differing_keys: Vec<Vec<String>>,
+    /// Rows still changing through every re-check.
+    pub unverified: Unverified,
+    /// How the differing rows were re-checked.
+    pub recheck: Option<RecheckSummary>,
+    /// Every row that differed was explained by the re-checks (in flight or
+    /// hot): the chunk sums' mismatch is accounted for.
+    pub resolved: bool,
     pub started: Instant,
 }
 
@@ -85,6 +99,10 @@ impl TableWork {
             settled: 0,
             diff_count: 0,
             diffs: Vec::new(),
+            differing_keys: Vec::new(),
+            unverified: Unverified::default(),
+            recheck: None,
+            resolved: false,
             started: Instant::now(),
         }
     }

@@ -178,3 +178,31 @@ impl FromRow for Identity {
         })
     }
 }
+
+/// The source's WAL insert position (everything committed ends at or before it).
+pub(super) struct WalPosition {
+    pub lsn: String,
+}
+pub(super) const WAL_POSITION: Query = query!("validate/source_position.sql");
+
+impl FromRow for WalPosition {
+    fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
+        Ok(WalPosition {
+            lsn: get(row, q, "lsn")?,
+        })
+    }
+}
+
+/// Whether a slot has confirmed a position (the target applied up to it).
+pub(super) struct SlotReach {
+    pub reached: bool,
+}
+pub(super) const SLOT_REACH: Query = query!("validate/slot_position.sql");
+
+impl FromRow for SlotReach {
+    fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
+        Ok(SlotReach {
+            reached: get(row, q, "reached")?,
+        })
+    }
+}

@@ -4,13 +4,29 @@
 //! that cannot succeed is recognised by what it meets: a table not copied
 //! yet that holds rows on the target fails on duplicate keys at every retry.
 
-use super::catalog::{SubscriptionTable, SUBSCRIPTION_TABLES};
+use super::catalog::{
+    SlotReach, SubscriptionTable, WalPosition, SLOT_REACH, SUBSCRIPTION_TABLES, WAL_POSITION,
+};
 use super::session::Session;
 use super::{table_state, NativeEngine};
 use crate::engine::progress::{
     replicating_phase, Phase, Progress, TableCounts, TableProgress, TableState,
 };
 use crate::engine::{now_rfc3339, EngineError, EngineKind, MigrationEngine};
+use std::time::{Duration, Instant};
+
+/// Longest a poll waits to time the lag (the Lambda must answer promptly).
+const MAX_LAG_WAIT: Duration = Duration::from_secs(10);
+
+/// The lag in seconds as timed by one poll.
+struct LagTiming {
+    /// An upper bound on the age of the oldest committed change the target
+    /// has not applied (when `caught_up`), else a lower bound.
+    seconds: f64,
+    /// The target applied the source's position of the poll's start within
+    /// the wait.
+    caught_up: bool,
+}
 
 /// The message of a table whose copy cannot succeed.
 fn copy_conflict(t: &SubscriptionTable) -> String {
@@ -91,9 +107,27 @@ impl NativeEngine {
             .as_ref()
             .filter(|s| s.present)
             .and_then(|s| s.lag_bytes);
-        let lag_seconds = match (&slot, lag_bytes) {
-            (_, Some(0)) => Some(0.0),
-            (Some(s), Some(_)) => s.replay_lag_seconds.or(sub.seconds_since_confirmed),
+        // Timed, not taken from the walsender's replay_lag (which reads a
+        // few microseconds while the target is far behind after a burst).
+        let timing = match (&slot, &slot_name, lag_bytes) {
+            (_, _, Some(0)) => Some(LagTiming {
+                seconds: 0.0,
+                caught_up: true,
+            }),
+            (Some(s), Some(name), Some(_)) if s.active => {
+                Some(time_lag(&source, name, in_sync_lag_seconds).await?)
+            }
+            _ => None,
+        };
+        let lag_seconds = match (&timing, &slot, lag_bytes) {
+            (Some(t), _, _) => Some(t.seconds),
+            (None, Some(s), Some(_)) => s.replay_lag_seconds.or(sub.seconds_since_confirmed),
+            _ => None,
+        };
+        // In sync only when the target applied everything committed before
+        // the poll began, within the threshold, and the bytes are small too.
+        let in_sync_lag = match (&timing, lag_bytes) {
+            (Some(t), Some(b)) if t.caught_up && b <= self.in_sync_lag_bytes => lag_seconds,
             _ => None,
         };
         let lost = slot
@@ -130,7 +164,7 @@ impl NativeEngine {
             (Phase::Starting, "initializing")
         } else if full_load_done {
             (
-                replicating_phase(true, lag_seconds, in_sync_lag_seconds),
+                replicating_phase(true, in_sync_lag, in_sync_lag_seconds),
                 "replicating",
             )
         } else {
@@ -161,5 +195,50 @@ impl NativeEngine {
             handle: self.handle(),
             polled_at: now_rfc3339(),
         })
+    }
+}
+
+/// Time the lag: note the source's insert position, then wait (at most the
+/// threshold, capped) until the slot has confirmed it. Every change the
+/// target lacks when it has was committed after the poll began, so the
+/// elapsed time bounds the age of the oldest change not yet applied.
+async fn time_lag(
+    source: &Session<'_>,
+    slot: &str,
+    threshold: f64,
+) -> Result<LagTiming, EngineError> {
+    let started = Instant::now();
+    let wait = Duration::from_secs_f64(threshold.max(0.0)).min(MAX_LAG_WAIT);
+    let position: Option<WalPosition> = source
+        .opt(&WAL_POSITION, &[], "reading the source WAL position")
+        .await?;
+    let Some(position) = position else {
+        return Err(EngineError::Incomplete {
+            what: "row for the WAL position query",
+            resource: slot.to_owned(),
+        });
+    };
+    loop {
+        let reach: Option<SlotReach> = source
+            .opt(
+                &SLOT_REACH,
+                &[&slot, &position.lsn],
+                "reading the replication slot's position",
+            )
+            .await?;
+        let seconds = started.elapsed().as_secs_f64();
+        if reach.is_some_and(|r| r.reached) {
+            return Ok(LagTiming {
+                seconds,
+                caught_up: true,
+            });
+        }
+        if started.elapsed() >= wait {
+            return Ok(LagTiming {
+                seconds,
+                caught_up: false,
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
