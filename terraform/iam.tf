@@ -178,7 +178,7 @@ data "aws_iam_policy_document" "lambda" {
     contains(local.db_functions, each.key) ? [data.aws_iam_policy_document.lambda_db_secrets.json] : [],
     contains(local.engine_functions, each.key) && local.dms_enabled ? [data.aws_iam_policy_document.lambda_dms[0].json] : [],
     each.key == "start-task" ? [data.aws_iam_policy_document.lambda_assess.json] : [],
-    each.key == "report" ? [data.aws_iam_policy_document.lambda_report.json] : [],
+    each.key == "report" ? [data.aws_iam_policy_document.lambda_report.json, data.aws_iam_policy_document.lambda_report_lookup.json] : [],
   )
 }
 
