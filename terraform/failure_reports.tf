@@ -116,27 +116,3 @@ data "aws_iam_policy_document" "kms_dms_notifications" {
     }
   }
 }
-
-# ------------------------------------------------------- report looks reports up
-
-# HeadObject on the report's name (GetObject), and ListBucket under the prefix
-# so a missing report is a 404, not a 403.
-data "aws_iam_policy_document" "lambda_report_lookup" {
-  statement {
-    sid       = "FindTheExecutionsReport"
-    actions   = ["s3:GetObject"]
-    resources = ["${aws_s3_bucket.this.arn}/${var.report_prefix}*"]
-  }
-
-  statement {
-    sid       = "TellAMissingReport"
-    actions   = ["s3:ListBucket"]
-    resources = [aws_s3_bucket.this.arn]
-
-    condition {
-      test     = "StringLike"
-      variable = "s3:prefix"
-      values   = ["${var.report_prefix}*"]
-    }
-  }
-}
