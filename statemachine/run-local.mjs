@@ -14,9 +14,14 @@
 //   --retry-interval-override-ms N  every retry pause lasts N ms (default: the definition's backoff and jitter)
 //   --events FILE                   one JSON line per state entered/exited/retried/caught/failed
 //   --before-validate CMD           shell command run once, just before the validation plan is invoked
+//   --abort-at STATE                abort the execution when the Task STATE is reached (as a person would:
+//                                   StopExecution); Ctrl-C (SIGINT) aborts it too
 //   --output FILE                   write the final JSON there instead of stdout
 //   --quiet                         no progress on stderr
-// Exit code: 0 the execution SUCCEEDED, 1 it FAILED, 2 runner error.
+// An execution that ends FAILED or ABORTED is then reported to the `report`
+// function as EventBridge would on AWS ("Step Functions Execution Status
+// Change"): report writes a failure report unless the execution wrote its own.
+// Exit code: 0 the execution SUCCEEDED, 1 it FAILED or was ABORTED, 2 runner error.
 import './test/polyfill.cjs'; // before aws-local-stepfunctions: Promise.withResolvers on Node 20
 import { StateMachine } from 'aws-local-stepfunctions';
 import http from 'node:http';
@@ -40,7 +45,7 @@ export class InvokeError extends Error {
 /** A problem of the runner itself (exit code 2), not of the execution. */
 class RunnerError extends Error {}
 
-const USAGE = 'usage: run-local.mjs [--input JSON] [--port N] [--host H] [--name NAME] [--poll-interval-override-ms N] [--retry-interval-override-ms N] [--events FILE] [--before-validate CMD] [--output FILE] [--quiet]';
+const USAGE = 'usage: run-local.mjs [--input JSON] [--port N] [--host H] [--name NAME] [--poll-interval-override-ms N] [--retry-interval-override-ms N] [--events FILE] [--before-validate CMD] [--abort-at STATE] [--output FILE] [--quiet]';
 
 export function parseArgs(argv) {
   const opts = { input: { mode: 'migrate' }, port: 9000, host: '127.0.0.1', quiet: false };
@@ -79,6 +84,7 @@ export function parseArgs(argv) {
       case '--retry-ms': opts.retryMs = ms(key, value()); break;
       case '--events': opts.events = value(); break;
       case '--before-validate': opts.beforeValidate = value(); break;
+      case '--abort-at': opts.abortAt = value(); break;
       case '--output': opts.output = value(); break;
       case '--quiet': opts.quiet = true; break;
       case '-h':
@@ -211,7 +217,14 @@ export async function runLocal(opts, log) {
   const eventsFd = opts.events ? openSync(opts.events, 'w') : null;
   let hookState = opts.beforeValidate ? 'pending' : 'none';
   let runnerError = null;
+  let aborted = null; // why, once the execution is aborted (--abort-at, SIGINT)
   let execution;
+  const abort = (why) => {
+    if (aborted) return;
+    aborted = why;
+    say(`aborting the execution: ${why}`);
+    execution.abort();
+  };
 
   const handlers = {};
   const waitTimeOverrides = {};
@@ -225,6 +238,10 @@ export async function runLocal(opts, log) {
       handlers[stateName] = async (params) => {
         const fn = functionOfArn(params.FunctionName);
         if (!fn) throw new InvokeError('Lambda.ResourceNotFoundException', `no function for ${params.FunctionName}`);
+        if (opts.abortAt === stateName) {
+          abort(`at ${stateName} (--abort-at)`);
+          throw new InvokeError('States.Aborted', `aborted at ${stateName}`);
+        }
         if (fn === 'validate-tables' && params.Payload?.action === 'plan' && hookState === 'pending') {
           hookState = 'ran';
           say(`before validation: ${opts.beforeValidate}`);
@@ -249,6 +266,8 @@ export async function runLocal(opts, log) {
     context: { Execution: { Name: name, Id: `arn:aws:states:local:000000000000:execution:dmsflow:${name}` } },
   });
   say(`execution ${name}, input ${JSON.stringify(opts.input)}`);
+  const onSigint = () => abort('SIGINT');
+  process.once('SIGINT', onSigint);
 
   const SHOWN = new Set(['Task', 'Map', 'Succeed', 'Fail']);
   const logging = (async () => {
@@ -284,19 +303,68 @@ export async function runLocal(opts, log) {
     status = 'SUCCEEDED';
   } catch (e) {
     if (runnerError) {
+      process.removeListener('SIGINT', onSigint);
       await logging.catch(() => {});
       if (eventsFd !== null) closeSync(eventsFd);
       throw runnerError;
     }
     const cause = e.cause ?? e;
-    status = 'FAILED';
-    document = { error: cause.name, cause: cause.message };
+    // Aborted: no error, as on AWS (StopExecution); the cause says why.
+    status = aborted ? 'ABORTED' : 'FAILED';
+    document = aborted ? { cause: `aborted ${aborted}` } : { error: cause.name, cause: cause.message };
   }
+  process.removeListener('SIGINT', onSigint);
   await logging;
   if (eventsFd !== null) closeSync(eventsFd);
-  const seconds = Math.round((Date.now() - started) / 100) / 10;
+  const stopped = Date.now();
+  const seconds = Math.round((stopped - started) / 100) / 10;
   say(`execution ${name}: ${status} in ${seconds.toFixed(1)} s${status === 'FAILED' ? ` (${document.error})` : ''}`);
+  if (status !== 'SUCCEEDED') {
+    const event = statusChangeEvent({ name, status, startedMs: started, stoppedMs: stopped, input: opts.input, error: document.error, cause: document.cause });
+    document.failure_report = await reportStatusChange(opts, event, say);
+  }
   return { execution: name, status, seconds, ...document };
+}
+
+/**
+ * EventBridge's "Step Functions Execution Status Change" event for a local
+ * execution: what the rule in terraform/failure_reports.tf sends `report` on AWS.
+ */
+export function statusChangeEvent({ name, status, startedMs, stoppedMs, input, error, cause }) {
+  const executionArn = `arn:aws:states:local:000000000000:execution:dmsflow:${name}`;
+  return {
+    version: '0',
+    id: `local-${name}-${status}`,
+    'detail-type': 'Step Functions Execution Status Change',
+    source: 'aws.states',
+    account: '000000000000',
+    time: new Date(stoppedMs).toISOString(),
+    region: 'local',
+    resources: [executionArn],
+    detail: {
+      executionArn,
+      stateMachineArn: 'arn:aws:states:local:000000000000:stateMachine:dmsflow',
+      name,
+      status,
+      startDate: startedMs,
+      stopDate: stoppedMs,
+      input: JSON.stringify(input ?? {}),
+      error: error ?? null,
+      cause: cause ?? null,
+    },
+  };
+}
+
+/** Send the status change to `report` (it writes a failure report unless one exists). */
+async function reportStatusChange(opts, event, say) {
+  try {
+    const result = await invokeFunction(opts, 'report', event);
+    say(`failure report: ${result?.action ?? '?'} (${result?.reason ?? ''})`);
+    return result;
+  } catch (e) {
+    say(`failure report could not be written: ${e.name}: ${shortCause(e.message)}`);
+    return { error: e.name, cause: e.message };
+  }
 }
 
 async function main(argv) {

@@ -168,6 +168,26 @@ data "aws_iam_policy_document" "lambda_report" {
       values   = ["s3.${local.region}.${local.dns_suffix}", "sns.${local.region}.${local.dns_suffix}"]
     }
   }
+
+  # No silent end (failure_reports.tf): HeadObject on the execution's report
+  # (GetObject), and ListBucket under the prefix so a missing one is a 404, not a 403.
+  statement {
+    sid       = "FindTheExecutionsReport"
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.this.arn}/${var.report_prefix}*"]
+  }
+
+  statement {
+    sid       = "TellAMissingReport"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.this.arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${var.report_prefix}*"]
+    }
+  }
 }
 
 data "aws_iam_policy_document" "lambda" {

@@ -7,6 +7,7 @@ data "aws_iam_policy_document" "kms" {
   #checkov:skip=CKV_AWS_111:Key policy: "*" is this key only; the root statement is AWS's default key policy, delegating to IAM
   #checkov:skip=CKV_AWS_356:Same: a key policy's resource is always the key itself
   #checkov:skip=CKV_AWS_109:Same: key administration is delegated to the account's IAM policies, as in AWS's default key policy
+  override_policy_documents = [data.aws_iam_policy_document.kms_dms_notifications.json] # failure_reports.tf (appended: its Sid is new)
   statement {
     sid       = "AccountAdministersThroughIam"
     actions   = ["kms:*"]

@@ -89,3 +89,8 @@ output "start_commands" {
     validate = "make start INPUT='{\"mode\":\"validate\"}'"
   }
 }
+
+output "failure_report_rule_arn" {
+  description = "ARN of the EventBridge rule that sends a failed, timed-out or aborted execution to the report function (null when failure_reports_enabled is false)."
+  value       = one(aws_cloudwatch_event_rule.execution_ended[*].arn)
+}

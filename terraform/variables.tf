@@ -451,3 +451,31 @@ variable "notification_email" {
     error_message = "notification_email must be an email address or null."
   }
 }
+
+variable "failure_reports_enabled" {
+  description = "An EventBridge rule sends a failed, timed-out or aborted execution to the report function (a failure report when the execution wrote none), and a DMS event subscription sends the task's failure events to the report topic."
+  type        = bool
+  default     = true
+}
+
+variable "failure_report_retry_attempts" {
+  description = "How many times EventBridge retries invoking the report function for an ended execution (0-185)."
+  type        = number
+  default     = 3
+
+  validation {
+    condition     = var.failure_report_retry_attempts >= 0 && var.failure_report_retry_attempts <= 185 && floor(var.failure_report_retry_attempts) == var.failure_report_retry_attempts
+    error_message = "failure_report_retry_attempts must be a whole number from 0 to 185."
+  }
+}
+
+variable "dms_failure_event_categories" {
+  description = "DMS event categories of the replication task sent to the report topic (DMS names them, e.g. failure, state change)."
+  type        = list(string)
+  default     = ["failure"]
+
+  validation {
+    condition     = length(var.dms_failure_event_categories) > 0
+    error_message = "dms_failure_event_categories must name at least one category."
+  }
+}

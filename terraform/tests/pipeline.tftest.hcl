@@ -489,3 +489,75 @@ run "missing_zips_fail_with_make_build_hint" {
 
   expect_failures = [aws_lambda_function.this]
 }
+
+# No silent end (terraform/failure_reports.tf).
+run "failed_timed_out_or_aborted_executions_reach_report" {
+  command = apply
+
+  assert {
+    condition = jsondecode(aws_cloudwatch_event_rule.execution_ended[0].event_pattern) == {
+      source        = ["aws.states"]
+      "detail-type" = ["Step Functions Execution Status Change"]
+      detail = {
+        status          = ["FAILED", "TIMED_OUT", "ABORTED"]
+        stateMachineArn = ["arn:aws:states:eu-west-1:123456789012:stateMachine:dmsflow"]
+      }
+    }
+    error_message = "The rule matches only this state machine's failed, timed-out and aborted executions."
+  }
+  assert {
+    condition     = aws_cloudwatch_event_target.execution_ended_report[0].arn == "arn:aws:lambda:eu-west-1:123456789012:function:dmsflow-report" && aws_cloudwatch_event_target.execution_ended_report[0].retry_policy[0].maximum_retry_attempts == 3
+    error_message = "The rule invokes the report function, retrying a few times."
+  }
+  assert {
+    condition     = aws_lambda_permission.execution_ended_report[0].principal == "events.amazonaws.com" && aws_lambda_permission.execution_ended_report[0].source_arn == aws_cloudwatch_event_rule.execution_ended[0].arn && aws_lambda_permission.execution_ended_report[0].function_name == "dmsflow-report"
+    error_message = "Only this rule may invoke report through EventBridge."
+  }
+  assert {
+    condition     = output.failure_report_rule_arn == aws_cloudwatch_event_rule.execution_ended[0].arn
+    error_message = "The rule's ARN is an output."
+  }
+  assert {
+    condition     = aws_dms_event_subscription.task_failure[0].source_type == "replication-task" && aws_dms_event_subscription.task_failure[0].source_ids == toset([aws_dms_replication_task.this[0].replication_task_id]) && aws_dms_event_subscription.task_failure[0].event_categories == toset(["failure"]) && aws_dms_event_subscription.task_failure[0].sns_topic_arn == aws_sns_topic.this.arn
+    error_message = "The DMS task's failure events go to the report topic."
+  }
+  assert {
+    condition     = aws_sns_topic_policy.reports[0].arn == aws_sns_topic.this.arn && data.aws_iam_policy_document.reports_topic.statement[1].actions == toset(["sns:Publish"]) && one(data.aws_iam_policy_document.reports_topic.statement[1].principals).type == "Service" && one(one(data.aws_iam_policy_document.reports_topic.statement[1].principals).identifiers) == "dms.amazonaws.com" && one(data.aws_iam_policy_document.reports_topic.statement[1].condition).test == "StringEquals" && one(data.aws_iam_policy_document.reports_topic.statement[1].condition).variable == "aws:SourceAccount" && one(one(data.aws_iam_policy_document.reports_topic.statement[1].condition).values) == "123456789012"
+    error_message = "The topic lets DMS publish, for this account only."
+  }
+  assert {
+    condition     = one(data.aws_iam_policy_document.kms.override_policy_documents) == data.aws_iam_policy_document.kms_dms_notifications.json && one(data.aws_iam_policy_document.kms_dms_notifications.statement[0].principals).type == "Service" && one(one(data.aws_iam_policy_document.kms_dms_notifications.statement[0].principals).identifiers) == "dms.amazonaws.com" && one(data.aws_iam_policy_document.kms_dms_notifications.statement[0].condition).test == "StringEquals" && one(data.aws_iam_policy_document.kms_dms_notifications.statement[0].condition).variable == "aws:SourceAccount" && one(one(data.aws_iam_policy_document.kms_dms_notifications.statement[0].condition).values) == "123456789012"
+    error_message = "DMS may use the key of the encrypted topic, for this account only."
+  }
+  assert {
+    condition     = data.aws_iam_policy_document.lambda_report.statement[3].actions == toset(["s3:GetObject"]) && data.aws_iam_policy_document.lambda_report.statement[3].resources == toset(["arn:aws:s3:::dmsflow-reports-mock/reports/*"]) && data.aws_iam_policy_document.lambda_report.statement[4].actions == toset(["s3:ListBucket"]) && data.aws_iam_policy_document.lambda_report.statement[4].resources == toset(["arn:aws:s3:::dmsflow-reports-mock"]) && one(data.aws_iam_policy_document.lambda_report.statement[4].condition).test == "StringLike" && one(data.aws_iam_policy_document.lambda_report.statement[4].condition).variable == "s3:prefix" && one(one(data.aws_iam_policy_document.lambda_report.statement[4].condition).values) == "reports/*"
+    error_message = "report may look up reports under its prefix only (a missing one answers 404)."
+  }
+}
+
+run "failure_reports_off_and_native_engine" {
+  command = plan
+
+  variables {
+    failure_reports_enabled = false
+  }
+
+  assert {
+    condition     = length(aws_cloudwatch_event_rule.execution_ended) == 0 && length(aws_lambda_permission.execution_ended_report) == 0 && length(aws_dms_event_subscription.task_failure) == 0 && length(aws_sns_topic_policy.reports) == 0
+    error_message = "failure_reports_enabled = false creates none of it."
+  }
+}
+
+run "native_engine_keeps_the_rule_without_dms_events" {
+  command = plan
+
+  variables {
+    migration_engine         = "native"
+    dms_endpoint_secret_arns = {}
+  }
+
+  assert {
+    condition     = length(aws_cloudwatch_event_rule.execution_ended) == 1 && length(aws_dms_event_subscription.task_failure) == 0
+    error_message = "Native: the status-change rule, no DMS subscription."
+  }
+}

@@ -50,3 +50,6 @@ mock_resource "aws_secretsmanager_secret" {
 mock_resource "aws_vpc_endpoint" {
   defaults = { prefix_list_id = "pl-6da54004" }
 }
+mock_resource "aws_cloudwatch_event_rule" {
+  defaults = { arn = "arn:aws:events:eu-west-1:123456789012:rule/mock" }
+}

@@ -108,6 +108,14 @@ pub fn schemas() -> Map<String, Value> {
     add("ReportEvent", schema::<report::ReportEvent>());
     add("ReportSummary", schema::<report::ReportSummary>());
     add("Report", schema::<report::Report>());
+    add(
+        "ExecutionStatusChange",
+        schema::<report::ExecutionStatusChange>(),
+    );
+    add(
+        "FailureReportResult",
+        schema::<report::FailureReportResult>(),
+    );
     add("ErrorType", schema::<ErrorType>());
     out
 }

@@ -199,3 +199,86 @@ pub struct ReportSummary {
     /// Where the documents were written (`markdown`, `json`).
     pub report: BTreeMap<String, String>,
 }
+
+/// A Step Functions execution's status, as EventBridge reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ExecutionStatus {
+    Running,
+    Succeeded,
+    Failed,
+    TimedOut,
+    Aborted,
+    PendingRedrive,
+}
+
+impl ExecutionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExecutionStatus::Running => "RUNNING",
+            ExecutionStatus::Succeeded => "SUCCEEDED",
+            ExecutionStatus::Failed => "FAILED",
+            ExecutionStatus::TimedOut => "TIMED_OUT",
+            ExecutionStatus::Aborted => "ABORTED",
+            ExecutionStatus::PendingRedrive => "PENDING_REDRIVE",
+        }
+    }
+
+    /// The statuses that end an execution without its own report step having run.
+    pub fn is_silent_end(self) -> bool {
+        matches!(
+            self,
+            ExecutionStatus::Failed | ExecutionStatus::TimedOut | ExecutionStatus::Aborted
+        )
+    }
+}
+
+/// The `detail` of an EventBridge "Step Functions Execution Status Change"
+/// event (the envelope is `aws_lambda_events`' `EventBridgeEvent`). Unknown
+/// fields are ignored: AWS adds fields to this event over time.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecutionStatusChange {
+    pub execution_arn: String,
+    #[serde(default)]
+    pub state_machine_arn: Option<String>,
+    /// The execution's name: what the report is named after.
+    pub name: String,
+    pub status: ExecutionStatus,
+    /// Epoch milliseconds.
+    #[serde(default)]
+    pub start_date: Option<i64>,
+    #[serde(default)]
+    pub stop_date: Option<i64>,
+    /// The execution's input, as a JSON text (null when over the event's size limit).
+    #[serde(default)]
+    pub input: Option<String>,
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub cause: Option<String>,
+}
+
+/// What `report` did with a status-change event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureReportAction {
+    /// No report existed: a failure report was written and notified.
+    Written,
+    /// The execution had written its report already (or had not ended in failure).
+    Skipped,
+}
+
+/// What `report` returns for a status-change event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FailureReportResult {
+    pub action: FailureReportAction,
+    pub execution: String,
+    pub status: ExecutionStatus,
+    /// Why it was skipped, or the failure report's summary.
+    pub reason: String,
+    /// Where the documents are (`markdown`, `json`) when written.
+    #[serde(default)]
+    pub report: BTreeMap<String, String>,
+}

@@ -2,10 +2,15 @@
 
 use crate::config::{ConfigError, Env, EnvSource};
 use crate::contract::env as vars;
-use crate::contract::report::{ReportEvent, ReportSummary, Verdict};
+use crate::contract::report::{
+    FailureReportAction, FailureReportResult, ReportEvent, ReportSummary, Verdict,
+};
 use crate::error::HandlerError;
 use crate::events::parse_event;
 use crate::report;
+use crate::report::failure::{
+    self, ConfiguredIndex, DirIndex, NoReportIndex, ReportIndex, S3Index, StatusChangeEvent,
+};
 use crate::report::markdown;
 use crate::report::sinks::{
     ConfiguredNotifier, ConfiguredStore, DirStore, Document, Notifier, ReportStore, S3Store,
@@ -56,28 +61,89 @@ impl ReportConfig {
     }
 }
 
+/// The report service. `I` looks the execution's report up for EventBridge's
+/// status-change event (the no-silent-end path); without one
+/// (`NoReportIndex`) that event is refused.
 #[derive(Debug)]
-pub struct ReportService<S, N> {
+pub struct ReportService<S, N, I = NoReportIndex> {
     store: S,
     notifier: N,
+    index: I,
     namespace: String,
 }
 
-impl<S: ReportStore, N: Notifier> ReportService<S, N> {
+impl<S: ReportStore, N: Notifier> ReportService<S, N, NoReportIndex> {
     pub fn new(store: S, notifier: N, namespace: String) -> Self {
         ReportService {
             store,
             notifier,
+            index: NoReportIndex,
             namespace,
         }
+    }
+}
+
+impl<S: ReportStore, N: Notifier, I: ReportIndex> ReportService<S, N, I> {
+    /// The same service, looking reports up in `index` (same place the store writes).
+    pub fn with_index<J: ReportIndex>(self, index: J) -> ReportService<S, N, J> {
+        ReportService {
+            store: self.store,
+            notifier: self.notifier,
+            index,
+            namespace: self.namespace,
+        }
+    }
+
+    /// The state machine's report event, or EventBridge's status change.
+    pub async fn handle(&self, event: Value) -> Result<Value, HandlerError> {
+        if failure::is_status_change(&event) {
+            let change = failure::parse_status_change(event)?;
+            return super::to_json(&self.handle_status_change(change).await?);
+        }
+        let event: ReportEvent = parse_event(event)?;
+        super::to_json(&self.write_report(&event).await?)
+    }
+
+    /// A failure report for an execution that ended without writing its own;
+    /// nothing when it did (idempotent: EventBridge may deliver twice, and a
+    /// caught failure is reported by the machine itself).
+    async fn handle_status_change(
+        &self,
+        change: StatusChangeEvent,
+    ) -> Result<FailureReportResult, HandlerError> {
+        let detail = change.detail;
+        let skipped = |reason: String| FailureReportResult {
+            action: FailureReportAction::Skipped,
+            execution: detail.name.clone(),
+            status: detail.status,
+            reason,
+            report: Default::default(),
+        };
+        if !detail.status.is_silent_end() {
+            tracing::info!(execution = %detail.name, status = detail.status.as_str(), "status change is not a failure: nothing to report");
+            return Ok(skipped(format!("status {}", detail.status.as_str())));
+        }
+        let name = failure::report_json_name(&detail.name);
+        if self.index.exists(&name).await? {
+            tracing::info!(execution = %detail.name, status = detail.status.as_str(), report = %name, "the execution wrote its report: no failure report");
+            return Ok(skipped(format!("report {name} exists")));
+        }
+        let summary = self.write_report(&failure::failure_event(&detail)).await?;
+        tracing::info!(execution = %detail.name, status = detail.status.as_str(), "failure report written for an execution that wrote none");
+        Ok(FailureReportResult {
+            action: FailureReportAction::Written,
+            execution: summary.execution,
+            status: detail.status,
+            reason: summary.summary,
+            report: summary.report,
+        })
     }
 
     /// Build, write, emit metrics, notify; return a small summary (the full
     /// document is in the store: Step Functions payloads are capped at 256 KB).
-    pub async fn handle(&self, event: Value) -> Result<Value, HandlerError> {
-        let event: ReportEvent = parse_event(event)?;
+    async fn write_report(&self, event: &ReportEvent) -> Result<ReportSummary, HandlerError> {
         let now_ms = crate::clock::now_millis();
-        let mut report = report::build(&event, &crate::clock::rfc3339_millis(now_ms));
+        let mut report = report::build(event, &crate::clock::rfc3339_millis(now_ms));
         let stem = report::file_stem(&report.execution);
         let markdown = markdown::render(&report);
         let md_location = self
@@ -127,7 +193,7 @@ impl<S: ReportStore, N: Notifier> ReportService<S, N> {
         );
         self.notifier.notify(&subject, &message).await?;
         tracing::info!(verdict = report.verdict.as_str(), execution = %report.execution, tables = report.tables_validated, "report written");
-        super::to_json(&ReportSummary {
+        Ok(ReportSummary {
             verdict: report.verdict,
             identical: report.verdict == Verdict::Identical,
             summary: report.summary,
@@ -146,16 +212,20 @@ impl<S: ReportStore, N: Notifier> ReportService<S, N> {
 pub fn service_from_config(
     config: &ReportConfig,
     sdk: &aws_config::SdkConfig,
-) -> ReportService<ConfiguredStore, ConfiguredNotifier> {
-    let store = match &config.destination {
-        ReportDestination::S3 { bucket, prefix } => {
-            ConfiguredStore::S3(S3Store::new(sdk, bucket.clone(), prefix.clone()))
-        }
-        ReportDestination::Dir(dir) => ConfiguredStore::Dir(DirStore { dir: dir.clone() }),
+) -> ReportService<ConfiguredStore, ConfiguredNotifier, ConfiguredIndex> {
+    let (store, index) = match &config.destination {
+        ReportDestination::S3 { bucket, prefix } => (
+            ConfiguredStore::S3(S3Store::new(sdk, bucket.clone(), prefix.clone())),
+            ConfiguredIndex::S3(S3Index::new(sdk, bucket.clone(), prefix.clone())),
+        ),
+        ReportDestination::Dir(dir) => (
+            ConfiguredStore::Dir(DirStore { dir: dir.clone() }),
+            ConfiguredIndex::Dir(DirIndex { dir: dir.clone() }),
+        ),
     };
     let notifier = match &config.sns_topic_arn {
         Some(topic) => ConfiguredNotifier::Sns(SnsNotifier::new(sdk, topic.clone())),
         None => ConfiguredNotifier::None,
     };
-    ReportService::new(store, notifier, config.metrics_namespace.clone())
+    ReportService::new(store, notifier, config.metrics_namespace.clone()).with_index(index)
 }

@@ -4,6 +4,7 @@
 //! directory), CloudWatch metrics in Embedded Metric Format on stdout, and an
 //! optional SNS notification.
 
+pub mod failure;
 pub mod markdown;
 pub mod sinks;
 
