@@ -3,11 +3,11 @@
 //! timeline on stdout, progress on stderr; exit code 0 ready, 1 aborted
 //! (rolled back: the source unfenced, replication running), 2 error.
 
-use crate::common::{bounded, fail, seconds_in, DatabasePair, EXIT_ERROR};
+use crate::common::{bounded, fail, seconds_in, EXIT_ERROR};
+use crate::native_args::NativeTarget;
 use clap::Args;
 use dmsflow::contract::env as vars;
 use dmsflow::cutover::{report, Cutover, CutoverRequest, CutoverVerdict, FenceMode};
-use dmsflow::engine::native::{NativeEngine, NativeSettings};
 use dmsflow::validate::ValidateOptions;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,20 +15,7 @@ use std::process::ExitCode;
 #[derive(Debug, Args)]
 pub struct CutoverArgs {
     #[command(flatten)]
-    databases: DatabasePair,
-    /// Publication name on the source.
-    #[arg(long, env = vars::NATIVE_PUBLICATION.name, default_value = vars::NATIVE_PUBLICATION.default_str())]
-    publication: String,
-    /// Subscription name on the target (also the replication slot's name on the source).
-    #[arg(long, env = vars::NATIVE_SUBSCRIPTION.name, default_value = vars::NATIVE_SUBSCRIPTION.default_str())]
-    subscription: String,
-    /// sslmode the target *server* uses to connect to the source.
-    #[arg(long, env = vars::NATIVE_SOURCE_SSLMODE.name, default_value = vars::NATIVE_SOURCE_SSLMODE.value.default,
-          value_parser = clap::builder::PossibleValuesParser::new(vars::NATIVE_SOURCE_SSLMODE.value.allowed))]
-    source_sslmode: String,
-    /// CA file, on the target server's filesystem, for that connection.
-    #[arg(long, env = vars::NATIVE_SOURCE_SSLROOTCERT.name)]
-    source_sslrootcert: Option<PathBuf>,
+    native: NativeTarget,
     /// How writers are stopped: none (the application is stopped; a quiet
     /// window proves it), roles (NOLOGIN + sessions terminated), read-only.
     #[arg(long, value_parser = ["none", "roles", "read-only"])]
@@ -64,28 +51,12 @@ fn fence_mode(text: &str) -> FenceMode {
     }
 }
 
-fn engine(a: &CutoverArgs) -> Result<NativeEngine, ExitCode> {
-    let (source, target) = a.databases.specs().map_err(fail)?;
-    let settings = NativeSettings {
-        scope: a.databases.scope(),
-        publication: a.publication.clone(),
-        subscription: a.subscription.clone(),
-        source_sslmode: a.source_sslmode.clone(),
-        source_sslrootcert: a.source_sslrootcert.clone(),
-    };
-    if let Err((field, reason)) = settings.check() {
-        eprintln!("error[InvalidEvent]: --{field}: {reason}");
-        return Err(ExitCode::from(EXIT_ERROR));
-    }
-    Ok(NativeEngine::new(source, target, settings))
-}
-
 pub async fn run(args: CutoverArgs) -> ExitCode {
-    let engine = match engine(&args) {
+    let engine = match args.native.engine() {
         Ok(e) => e,
         Err(code) => return code,
     };
-    let (source, target) = match args.databases.specs() {
+    let (source, target) = match args.native.databases.specs() {
         Ok(pair) => pair,
         Err(e) => return fail(e),
     };

@@ -4,6 +4,7 @@
 mod assess_cmd;
 mod common;
 mod cutover_cmd;
+mod native_args;
 mod replicate_cmd;
 mod seed_cmd;
 mod validate_cmd;

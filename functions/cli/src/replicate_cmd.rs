@@ -3,14 +3,13 @@
 //! Exit code 0 success, 1 not in sync (`poll --wait-in-sync` timed out or the
 //! migration stopped/failed), 2 error.
 
-use crate::common::{fail, print_json, seconds_in, DatabasePair};
+use crate::common::{fail, print_json, seconds_in};
+use crate::native_args::NativeTarget;
 use clap::{Args, Subcommand};
 use dmsflow::contract::engine::{Phase, Progress, StartRequest};
 use dmsflow::contract::env as vars;
-use dmsflow::engine::native::{NativeEngine, NativeSettings};
 use dmsflow::engine::sequences::sync_sequences;
 use dmsflow::engine::MigrationEngine;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -27,34 +26,15 @@ enum Action {
     /// Print the progress document (JSON); optionally wait for `in-sync`.
     Poll(PollArgs),
     /// Drop the subscription, its replication slot and the publication.
-    Stop(Target),
+    Stop(NativeTarget),
     /// Set every target sequence of the schema to the source's value.
-    SyncSequences(Target),
-}
-
-#[derive(Debug, Args)]
-struct Target {
-    #[command(flatten)]
-    databases: DatabasePair,
-    /// Publication name on the source.
-    #[arg(long, env = vars::NATIVE_PUBLICATION.name, default_value = vars::NATIVE_PUBLICATION.default_str())]
-    publication: String,
-    /// Subscription name on the target (also the replication slot's name on the source).
-    #[arg(long, env = vars::NATIVE_SUBSCRIPTION.name, default_value = vars::NATIVE_SUBSCRIPTION.default_str())]
-    subscription: String,
-    /// sslmode the target *server* uses to connect to the source.
-    #[arg(long, env = vars::NATIVE_SOURCE_SSLMODE.name, default_value = vars::NATIVE_SOURCE_SSLMODE.value.default,
-          value_parser = clap::builder::PossibleValuesParser::new(vars::NATIVE_SOURCE_SSLMODE.value.allowed))]
-    source_sslmode: String,
-    /// CA file, on the target server's filesystem, for that connection.
-    #[arg(long, env = vars::NATIVE_SOURCE_SSLROOTCERT.name)]
-    source_sslrootcert: Option<PathBuf>,
+    SyncSequences(NativeTarget),
 }
 
 #[derive(Debug, Args)]
 struct StartArgs {
     #[command(flatten)]
-    target: Target,
+    target: NativeTarget,
     /// Connect to both databases and check wal_level before creating anything.
     #[arg(long)]
     test_connections: bool,
@@ -63,7 +43,7 @@ struct StartArgs {
 #[derive(Debug, Args)]
 struct PollArgs {
     #[command(flatten)]
-    target: Target,
+    target: NativeTarget,
     /// Lag (seconds) under which the migration counts as in sync.
     #[arg(long, default_value_t = vars::IN_SYNC_LAG_SECONDS.value.default,
           value_parser = seconds_in(vars::IN_SYNC_LAG_SECONDS.value.min, vars::IN_SYNC_LAG_SECONDS.value.max))]
@@ -79,22 +59,6 @@ struct PollArgs {
 /// Bounds of `poll --interval` (seconds).
 const MIN_INTERVAL: f64 = 0.1;
 const MAX_INTERVAL: f64 = 60.0;
-
-fn engine(t: &Target) -> Result<NativeEngine, ExitCode> {
-    let (source, target) = t.databases.specs().map_err(fail)?;
-    let settings = NativeSettings {
-        scope: t.databases.scope(),
-        publication: t.publication.clone(),
-        subscription: t.subscription.clone(),
-        source_sslmode: t.source_sslmode.clone(),
-        source_sslrootcert: t.source_sslrootcert.clone(),
-    };
-    if let Err((field, reason)) = settings.check() {
-        eprintln!("error[InvalidEvent]: --{field}: {reason}");
-        return Err(ExitCode::from(crate::common::EXIT_ERROR));
-    }
-    Ok(NativeEngine::new(source, target, settings))
-}
 
 fn progress_line(p: &Progress, elapsed: Duration) -> String {
     format!(
@@ -119,7 +83,7 @@ fn progress_line(p: &Progress, elapsed: Duration) -> String {
 pub async fn run(args: ReplicateArgs) -> ExitCode {
     match args.action {
         Action::Start(a) => {
-            let engine = match engine(&a.target) {
+            let engine = match a.target.engine() {
                 Ok(e) => e,
                 Err(code) => return code,
             };
@@ -137,7 +101,7 @@ pub async fn run(args: ReplicateArgs) -> ExitCode {
             }
         }
         Action::Stop(t) => {
-            let engine = match engine(&t) {
+            let engine = match t.engine() {
                 Ok(e) => e,
                 Err(code) => return code,
             };
@@ -164,7 +128,7 @@ pub async fn run(args: ReplicateArgs) -> ExitCode {
             }
         }
         Action::Poll(a) => {
-            let engine = match engine(&a.target) {
+            let engine = match a.target.engine() {
                 Ok(e) => e,
                 Err(code) => return code,
             };
