@@ -10,6 +10,8 @@
 
 mod common;
 
+use common::pgbench::pgbench;
+
 use common::native::{engine, poll_until, with_cleanup};
 use common::*;
 use dmsflow::contract::validate::Status;
@@ -18,7 +20,6 @@ use dmsflow::db::ConnectSpec;
 use dmsflow::engine::native::NativeEngine;
 use dmsflow::engine::{MigrationEngine, Phase, StartRequest};
 use dmsflow::validate::ValidateOptions;
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -31,21 +32,6 @@ const TABLES: &[(&str, &str)] = &[
     ("pgbench_tellers", "tid"),
     ("pgbench_history", "hid"),
 ];
-
-fn pgbench() -> PathBuf {
-    if let Ok(p) = std::env::var("PGBENCH") {
-        return PathBuf::from(p);
-    }
-    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path().join("bin/pgbench"))
-        .filter(|p| p.exists())
-        .collect();
-    found.sort();
-    found.pop().unwrap_or_else(|| PathBuf::from("pgbench"))
-}
 
 /// A libpq URL for `spec`'s server and database as `user` (never printed).
 fn url_as(spec: &ConnectSpec, user: &str, password: &str) -> String {

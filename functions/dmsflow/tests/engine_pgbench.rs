@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::pgbench::{pgbench, url_for};
+
 use common::*;
 use dmsflow::db::ConnectSpec;
 use dmsflow::engine::native::{NativeEngine, NativeSettings};
@@ -20,29 +22,6 @@ use std::time::{Duration, Instant};
 const DB: &str = "eng_pgbench";
 /// pgbench creates its tables unqualified: search_path puts them here.
 const SCHEMA: &str = "bench";
-
-fn pgbench() -> PathBuf {
-    if let Ok(p) = std::env::var("PGBENCH") {
-        return PathBuf::from(p);
-    }
-    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path().join("bin/pgbench"))
-        .filter(|p| p.exists())
-        .collect();
-    found.sort();
-    found.pop().unwrap_or_else(|| PathBuf::from("pgbench"))
-}
-
-/// The cluster URL with another database (the URL holds the password; it is
-/// handed to pgbench as its connection string, never printed).
-fn url_for(var: &str, db: &str) -> String {
-    let url = env_or_panic(var);
-    let (base, _) = url.rsplit_once('/').expect("URL with a database");
-    format!("{base}/{db}")
-}
 
 async fn run_pgbench(args: &[&str], url: &str) {
     let out = tokio::process::Command::new(pgbench())

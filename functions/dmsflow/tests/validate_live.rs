@@ -9,6 +9,8 @@
 
 mod common;
 
+use common::pgbench::{pgbench, url_for};
+
 use common::native::{engine, poll_until, with_cleanup};
 use common::*;
 use dmsflow::contract::validate::RecheckBasis;
@@ -16,36 +18,12 @@ use dmsflow::db::ConnectSpec;
 use dmsflow::engine::{MigrationEngine, Phase, StartRequest};
 use dmsflow::validate::model::{Status, TablesResult};
 use dmsflow::validate::{SequencePolicy, ValidateOptions, Validator};
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 const DB: &str = "v_live";
 /// pgbench creates its tables unqualified: search_path puts them here.
 const SCHEMA: &str = "bench";
-
-fn pgbench() -> PathBuf {
-    if let Ok(p) = std::env::var("PGBENCH") {
-        return PathBuf::from(p);
-    }
-    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path().join("bin/pgbench"))
-        .filter(|p| p.exists())
-        .collect();
-    found.sort();
-    found.pop().unwrap_or_else(|| PathBuf::from("pgbench"))
-}
-
-/// The cluster URL with another database (it holds the password: handed to
-/// pgbench as its connection string, never printed).
-fn url_for(var: &str, db: &str) -> String {
-    let url = env_or_panic(var);
-    let (base, _) = url.rsplit_once('/').expect("URL with a database");
-    format!("{base}/{db}")
-}
 
 async fn run_pgbench(args: Vec<String>, url: String) {
     let out = tokio::process::Command::new(pgbench())

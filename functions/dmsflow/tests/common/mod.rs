@@ -207,3 +207,4 @@ pub async fn identical_pair(name: &str) -> (ConnectSpec, ConnectSpec) {
 pub mod cluster;
 pub mod legacy;
 pub mod native;
+pub mod pgbench;
