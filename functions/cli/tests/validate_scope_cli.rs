@@ -4,41 +4,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
-use dmsflow::db::{quote_ident, ConnectSpec};
+mod common;
+
+use common::fresh_db;
+
+use dmsflow::db::ConnectSpec;
 use std::process::{Command, Output};
 use std::time::Duration;
-
-fn cluster_url(var: &str) -> String {
-    std::env::var(var).unwrap_or_else(|_| {
-        panic!("{var} is not set: run under scripts/with-services.sh (make test)")
-    })
-}
-
-/// (Re)create database `name` on the cluster of `var`, run `sql` in it; its URL.
-async fn fresh_db(var: &str, name: &str, sql: &str) -> String {
-    let url = cluster_url(var);
-    let spec = ConnectSpec::from_url(&url, None, Duration::from_secs(10)).unwrap();
-    let admin = spec
-        .with_dbname("postgres")
-        .connect("dmsflow-cli-test")
-        .await
-        .unwrap();
-    let db = quote_ident(name);
-    for stmt in [
-        format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
-        format!("CREATE DATABASE {db}"),
-    ] {
-        admin.batch_execute(&stmt).await.unwrap();
-    }
-    let client = spec
-        .with_dbname(name)
-        .connect("dmsflow-cli-test")
-        .await
-        .unwrap();
-    client.batch_execute(sql).await.unwrap();
-    let (base, _) = url.rsplit_once('/').unwrap();
-    format!("{base}/{name}")
-}
 
 /// Two schemas holding a table of the same name, one more schema of its own.
 const DATABASE: &str = "CREATE SCHEMA billing; CREATE SCHEMA crm; CREATE SCHEMA scratch;
