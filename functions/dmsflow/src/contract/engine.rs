@@ -248,9 +248,13 @@ pub struct Progress {
     /// upper bound on the age of the oldest committed change not yet applied
     /// (a lower bound when it did not within the threshold: then never
     /// `in-sync`).
+    /// DMS: CloudWatch's CDC latency (source + target), or the slot's timed
+    /// lag when larger.
     #[serde(deserialize_with = "required")]
     pub cdc_lag_seconds: Option<f64>,
-    /// WAL bytes the target has not confirmed (native); `null` for DMS.
+    /// WAL bytes the target has not confirmed at the migration's slot on the
+    /// source (native; DMS when its slot is known, see `DMS_SOURCE_SLOT`),
+    /// else `null`.
     #[serde(deserialize_with = "required")]
     pub cdc_lag_bytes: Option<i64>,
     pub in_sync_lag_seconds: f64,

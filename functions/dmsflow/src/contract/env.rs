@@ -281,6 +281,13 @@ pub const DMS_TASK_ARN: Var<Text> = text(
     None,
     "ARN of the DMS replication task (required when MIGRATION_ENGINE=dms).",
 );
+pub const DMS_SOURCE_SLOT: Var<Text> = text(
+    "DMS_SOURCE_SLOT",
+    &[PollTask],
+    NONE,
+    None,
+    "The replication slot the DMS task streams from on the source (DMS names it itself). Unset: the one logical slot of the source database. With a slot, poll-task reports the lag in bytes and times the lag at the slot, and `in-sync` needs both under their thresholds as well as CloudWatch's CDC latency; with no slot or several, lag rests on CloudWatch alone. Needs SOURCE_SECRET_ARN.",
+);
 pub const NATIVE_PUBLICATION: Var<Text> = Var {
     name: "NATIVE_PUBLICATION",
     functions: ENGINE_FUNCTIONS,
@@ -525,6 +532,7 @@ pub const ENV_VARS: &[EnvVar] = &[
     DB_CONNECT_TIMEOUT_SECONDS.entry(),
     MIGRATION_ENGINE.entry(),
     DMS_TASK_ARN.entry(),
+    DMS_SOURCE_SLOT.entry(),
     NATIVE_PUBLICATION.entry(),
     NATIVE_SUBSCRIPTION.entry(),
     NATIVE_SOURCE_SSLMODE.entry(),

@@ -19,6 +19,7 @@ pub mod native;
 pub mod progress;
 pub mod sequences;
 pub mod setup;
+pub(crate) mod slot_lag;
 
 pub use crate::contract::engine::{
     ActionResult, DmsHandle, EngineKind, Handle, NativeHandle, Outcome, Phase, Progress,

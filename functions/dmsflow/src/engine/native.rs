@@ -39,18 +39,18 @@ use crate::scope::Scope;
 use crate::sql::Query;
 use catalog::{
     Identity, Slot, Subscription, IDENTITY, PUBLICATION_MARKER, PUBLICATION_TABLES, SCHEMA_EXISTS,
-    SLOT, SLOT_ACTIVE, SOURCE_TABLES, SUBSCRIPTION, TABLES_WITH_ROWS, TARGET_TABLES, WAL_LEVEL,
+    SLOT_ACTIVE, SOURCE_TABLES, SUBSCRIPTION, TABLES_WITH_ROWS, TARGET_TABLES, WAL_LEVEL,
 };
 use session::Session;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-mod catalog;
+pub(crate) mod catalog;
 mod create;
 mod error;
 mod ownership;
 mod poll;
-mod session;
+pub(crate) mod session;
 mod start;
 mod stop;
 
@@ -243,13 +243,7 @@ impl NativeEngine {
     }
 
     async fn slot(&self, source: &Session<'_>, slot: &str) -> Result<Slot, EngineError> {
-        source
-            .opt(&SLOT, &[&slot], "reading the replication slot")
-            .await?
-            .ok_or_else(|| EngineError::Incomplete {
-                what: "row for the replication slot query",
-                resource: slot.to_owned(),
-            })
+        crate::engine::slot_lag::read_slot(source, slot).await
     }
 
     /// `Some(marker)` when the publication exists (the marker may be absent).

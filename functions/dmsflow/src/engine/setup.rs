@@ -1,7 +1,7 @@
 //! Configuration of `start-task` / `poll-task` and building the engine a
 //! handle names. The Lambda picks the engine with `MIGRATION_ENGINE`.
 
-use super::dms::{DmsClients, DmsEngine};
+use super::dms::{DmsClients, DmsEngine, SourceSlot};
 use super::native::{NativeEngine, NativeSettings};
 use super::{
     names, ActionResult, EngineError, EngineKind, Handle, MigrationEngine, NativeHandle, Progress,
@@ -20,6 +20,8 @@ pub struct EngineConfig {
     pub engine: EngineKind,
     /// Required (and checked) when `engine` is DMS.
     pub dms_task_arn: Option<String>,
+    /// The DMS task's slot on the source (`None`: the one logical slot).
+    pub dms_source_slot: Option<String>,
     pub publication: String,
     pub subscription: String,
     pub native_source_sslmode: String,
@@ -81,9 +83,18 @@ impl EngineConfig {
                 DbSideConfig::optional_from_env(env, Side::Target)?,
             )
         };
+        let dms_source_slot = e.text(&vars::DMS_SOURCE_SLOT);
+        if let Some(slot) = &dms_source_slot {
+            names::slot_name(slot).map_err(|reason| ConfigError::Invalid {
+                var: "DMS_SOURCE_SLOT",
+                value: slot.clone(),
+                reason,
+            })?;
+        }
         Ok(EngineConfig {
             engine,
             dms_task_arn,
+            dms_source_slot,
             publication,
             subscription,
             native_source_sslmode,
@@ -211,10 +222,19 @@ impl<S: SecretStore> EngineContext<S> {
     /// The engine a handle names.
     pub async fn engine_for(&self, handle: &Handle) -> Result<AnyEngine, HandlerError> {
         match handle {
-            Handle::Dms(h) => Ok(AnyEngine::Dms(DmsEngine::new(
-                self.clients.clone(),
-                h.task_arn.clone(),
-            ))),
+            Handle::Dms(h) => {
+                let engine = DmsEngine::new(self.clients.clone(), h.task_arn.clone());
+                // The source, when configured, gives the lag at DMS's slot.
+                let Some(side) = &self.config.source else {
+                    return Ok(AnyEngine::Dms(engine));
+                };
+                let source = resolve_side(&self.secrets, side, &self.config.common).await?;
+                Ok(AnyEngine::Dms(engine.with_source_slot(SourceSlot {
+                    source,
+                    name: self.config.dms_source_slot.clone(),
+                    max_bytes: self.config.in_sync_lag_bytes,
+                })))
+            }
             Handle::Native(h) => {
                 let (source, target) = self.databases().await?;
                 let settings = NativeSettings {

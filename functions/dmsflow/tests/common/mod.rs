@@ -205,6 +205,7 @@ pub async fn identical_pair(name: &str) -> (ConnectSpec, ConnectSpec) {
     )
 }
 pub mod cluster;
+pub mod dms;
 pub mod legacy;
 pub mod native;
 pub mod pgbench;

@@ -1,5 +1,6 @@
 //! DMS engine: the full-load-and-CDC replication task Terraform creates,
-//! driven through the DMS API; CDC latency from CloudWatch.
+//! driven through the DMS API; CDC latency from CloudWatch and, when the
+//! source is configured, the lag at the task's replication slot ([`slot`]).
 //!
 //! Task status → what `start`, `stop` and `poll` do (every documented status
 //! is listed; anything else is an `InvalidTaskState` error, never a guess):
@@ -35,6 +36,10 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
 mod calls;
+mod slot;
+
+use slot::SlotReading;
+pub use slot::SourceSlot;
 
 /// Every task status DMS documents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,6 +170,8 @@ pub struct DmsEngine {
     /// `ReplicationInstanceIdentifier` (the instance's name, which its ARN
     /// does not contain), looked up once.
     instance_identifier: Mutex<Option<(String, String)>>,
+    /// The task's slot on the source, for the lag in bytes and timed there.
+    source_slot: Option<Box<SourceSlot>>,
 }
 
 impl DmsEngine {
@@ -174,7 +181,41 @@ impl DmsEngine {
             task_arn: task_arn.into(),
             options: DmsOptions::default(),
             instance_identifier: Mutex::new(None),
+            source_slot: None,
         }
+    }
+
+    /// Also read the lag at the task's replication slot on the source.
+    pub fn with_source_slot(mut self, slot: SourceSlot) -> Self {
+        self.source_slot = Some(Box::new(slot));
+        self
+    }
+
+    /// CloudWatch's CDC latency, and the slot's lag when a source is known:
+    /// `(seconds, bytes, in-sync lag)`.
+    async fn cdc_lag(
+        &self,
+        instance: &str,
+        threshold: f64,
+    ) -> Result<(Option<f64>, Option<i64>, Option<f64>), EngineError> {
+        let cloudwatch = self.cdc_latency(instance).await?;
+        let Some(slot) = &self.source_slot else {
+            return Ok((cloudwatch, None, cloudwatch));
+        };
+        let reading = slot.read(threshold).await?;
+        match &reading {
+            SlotReading::Measured { name, lag } => tracing::debug!(
+                slot = %name,
+                lag_bytes = lag.bytes(),
+                timed_seconds = lag.seconds(),
+                cloudwatch_seconds = cloudwatch,
+                "DMS lag at the source slot"
+            ),
+            SlotReading::Unavailable(why) => {
+                tracing::warn!(reason = %why, "DMS lag from CloudWatch only")
+            }
+        }
+        Ok(slot::combine(cloudwatch, &reading, slot.max_bytes))
     }
 
     pub fn with_options(mut self, options: DmsOptions) -> Self {
@@ -412,6 +453,7 @@ impl MigrationEngine for DmsEngine {
             .filter(|m| !m.is_empty())
             .map(str::to_owned);
         let mut lag = None;
+        let mut lag_bytes = None;
         let phase = match status {
             TaskStatus::Starting => Phase::Starting,
             TaskStatus::Running => {
@@ -431,9 +473,13 @@ impl MigrationEngine for DmsEngine {
                                 resource: self.task_arn.clone(),
                             }
                         })?;
-                        lag = self.cdc_latency(instance).await?;
+                        let (seconds, bytes, in_sync) =
+                            self.cdc_lag(instance, in_sync_lag_seconds).await?;
+                        (lag, lag_bytes) = (seconds, bytes);
+                        replicating_phase(true, in_sync, in_sync_lag_seconds)
+                    } else {
+                        replicating_phase(false, None, in_sync_lag_seconds)
                     }
-                    replicating_phase(full_load_done, lag, in_sync_lag_seconds)
                 }
             }
             TaskStatus::Failed | TaskStatus::FailedMove | TaskStatus::Deleting => {
@@ -458,7 +504,7 @@ impl MigrationEngine for DmsEngine {
             tables,
             table_states,
             cdc_lag_seconds: lag,
-            cdc_lag_bytes: None,
+            cdc_lag_bytes: lag_bytes,
             in_sync_lag_seconds,
             last_error,
             handle: self.handle(),

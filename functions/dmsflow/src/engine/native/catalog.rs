@@ -75,7 +75,7 @@ impl FromRow for Subscription {
 }
 
 /// A replication slot on the source (`present = false`: there is none).
-pub(super) struct Slot {
+pub(crate) struct Slot {
     pub present: bool,
     pub active: bool,
     pub active_pid: Option<i32>,
@@ -86,7 +86,7 @@ pub(super) struct Slot {
     pub database: Option<String>,
     pub plugin: Option<String>,
 }
-pub(super) const SLOT: Query = query!("engine/native_slot.sql");
+pub(crate) const SLOT: Query = query!("engine/native_slot.sql");
 
 impl FromRow for Slot {
     fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
@@ -180,10 +180,10 @@ impl FromRow for Identity {
 }
 
 /// The source's WAL insert position (everything committed ends at or before it).
-pub(super) struct WalPosition {
+pub(crate) struct WalPosition {
     pub lsn: String,
 }
-pub(super) const WAL_POSITION: Query = query!("validate/source_position.sql");
+pub(crate) const WAL_POSITION: Query = query!("validate/source_position.sql");
 
 impl FromRow for WalPosition {
     fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {
@@ -194,10 +194,10 @@ impl FromRow for WalPosition {
 }
 
 /// Whether a slot has confirmed a position (the target applied up to it).
-pub(super) struct SlotReach {
+pub(crate) struct SlotReach {
     pub reached: bool,
 }
-pub(super) const SLOT_REACH: Query = query!("validate/slot_position.sql");
+pub(crate) const SLOT_REACH: Query = query!("validate/slot_position.sql");
 
 impl FromRow for SlotReach {
     fn from_row(row: &Row, q: &'static str) -> Result<Self, RowError> {

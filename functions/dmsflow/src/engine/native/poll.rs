@@ -4,29 +4,14 @@
 //! that cannot succeed is recognised by what it meets: a table not copied
 //! yet that holds rows on the target fails on duplicate keys at every retry.
 
-use super::catalog::{
-    SlotReach, SubscriptionTable, WalPosition, SLOT_REACH, SUBSCRIPTION_TABLES, WAL_POSITION,
-};
+use super::catalog::{SubscriptionTable, SUBSCRIPTION_TABLES};
 use super::session::Session;
 use super::{table_state, NativeEngine};
 use crate::engine::progress::{
     replicating_phase, Phase, Progress, TableCounts, TableProgress, TableState,
 };
+use crate::engine::slot_lag::{self, SlotLag};
 use crate::engine::{now_rfc3339, EngineError, EngineKind, MigrationEngine};
-use std::time::{Duration, Instant};
-
-/// Longest a poll waits to time the lag (the Lambda must answer promptly).
-const MAX_LAG_WAIT: Duration = Duration::from_secs(10);
-
-/// The lag in seconds as timed by one poll.
-struct LagTiming {
-    /// An upper bound on the age of the oldest committed change the target
-    /// has not applied (when `caught_up`), else a lower bound.
-    seconds: f64,
-    /// The target applied the source's position of the poll's start within
-    /// the wait.
-    caught_up: bool,
-}
 
 /// The message of a table whose copy cannot succeed.
 fn copy_conflict(t: &SubscriptionTable) -> String {
@@ -99,41 +84,21 @@ impl NativeEngine {
         let source = self.open(&self.source).await?;
         let slot_name = sub.slot_name.clone();
         let slot = match &slot_name {
-            Some(name) => Some(self.slot(&source, name).await?),
+            Some(name) => Some(slot_lag::measure(&source, name, in_sync_lag_seconds).await?),
             None => None,
         };
-        let present = slot.as_ref().is_some_and(|s| s.present);
-        let lag_bytes = slot
+        let present = slot.as_ref().is_some_and(|s| s.slot.present);
+        let lag_bytes = slot.as_ref().and_then(SlotLag::bytes);
+        let lag_seconds = slot
             .as_ref()
-            .filter(|s| s.present)
-            .and_then(|s| s.lag_bytes);
-        // Timed, not taken from the walsender's replay_lag (which reads a
-        // few microseconds while the target is far behind after a burst).
-        let timing = match (&slot, &slot_name, lag_bytes) {
-            (_, _, Some(0)) => Some(LagTiming {
-                seconds: 0.0,
-                caught_up: true,
-            }),
-            (Some(s), Some(name), Some(_)) if s.active => {
-                Some(time_lag(&source, name, in_sync_lag_seconds).await?)
-            }
-            _ => None,
-        };
-        let lag_seconds = match (&timing, &slot, lag_bytes) {
-            (Some(t), _, _) => Some(t.seconds),
-            (None, Some(s), Some(_)) => s.replay_lag_seconds.or(sub.seconds_since_confirmed),
-            _ => None,
-        };
+            .and_then(SlotLag::seconds)
+            .or(sub.seconds_since_confirmed.filter(|_| lag_bytes.is_some()));
         // In sync only when the target applied everything committed before
         // the poll began, within the threshold, and the bytes are small too.
-        let in_sync_lag = match (&timing, lag_bytes) {
-            (Some(t), Some(b)) if t.caught_up && b <= self.in_sync_lag_bytes => lag_seconds,
-            _ => None,
-        };
-        let lost = slot
+        let in_sync_lag = slot
             .as_ref()
-            .and_then(|s| s.wal_status.as_deref())
-            .is_some_and(|w| w == "lost");
+            .and_then(|s| s.in_sync_seconds(self.in_sync_lag_bytes));
+        let lost = slot.as_ref().is_some_and(SlotLag::lost);
         if !present {
             errors.push(format!(
                 "replication slot {} does not exist on the source {}: the subscription cannot stream",
@@ -174,7 +139,7 @@ impl NativeEngine {
             phase = phase.as_str(),
             lag_bytes,
             lag_seconds,
-            slot_active = slot.as_ref().is_some_and(|s| s.active),
+            slot_active = slot.as_ref().is_some_and(|s| s.slot.active),
             "native poll"
         );
         Ok(Progress {
@@ -195,50 +160,5 @@ impl NativeEngine {
             handle: self.handle(),
             polled_at: now_rfc3339(),
         })
-    }
-}
-
-/// Time the lag: note the source's insert position, then wait (at most the
-/// threshold, capped) until the slot has confirmed it. Every change the
-/// target lacks when it has was committed after the poll began, so the
-/// elapsed time bounds the age of the oldest change not yet applied.
-async fn time_lag(
-    source: &Session<'_>,
-    slot: &str,
-    threshold: f64,
-) -> Result<LagTiming, EngineError> {
-    let started = Instant::now();
-    let wait = Duration::from_secs_f64(threshold.max(0.0)).min(MAX_LAG_WAIT);
-    let position: Option<WalPosition> = source
-        .opt(&WAL_POSITION, &[], "reading the source WAL position")
-        .await?;
-    let Some(position) = position else {
-        return Err(EngineError::Incomplete {
-            what: "row for the WAL position query",
-            resource: slot.to_owned(),
-        });
-    };
-    loop {
-        let reach: Option<SlotReach> = source
-            .opt(
-                &SLOT_REACH,
-                &[&slot, &position.lsn],
-                "reading the replication slot's position",
-            )
-            .await?;
-        let seconds = started.elapsed().as_secs_f64();
-        if reach.is_some_and(|r| r.reached) {
-            return Ok(LagTiming {
-                seconds,
-                caught_up: true,
-            });
-        }
-        if started.elapsed() >= wait {
-            return Ok(LagTiming {
-                seconds,
-                caught_up: false,
-            });
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

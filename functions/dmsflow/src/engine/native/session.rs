@@ -31,7 +31,7 @@ impl Default for Limits {
     }
 }
 
-pub(super) struct Session<'a> {
+pub(crate) struct Session<'a> {
     pub client: Client,
     pub spec: &'a ConnectSpec,
 }
