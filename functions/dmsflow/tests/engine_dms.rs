@@ -341,6 +341,7 @@ async fn connection_tests_poll_until_done_and_fail_with_dms_message() {
     .with_options(DmsOptions {
         connection_test_timeout: Duration::from_millis(50),
         connection_test_interval: Duration::from_millis(5),
+        ..DmsOptions::default()
     });
     let err = e
         .start(&StartRequest {

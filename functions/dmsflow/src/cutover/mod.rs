@@ -16,6 +16,7 @@
 //! After `ready` the source stays fenced: the application moves to the target.
 
 pub mod drain;
+pub mod engine;
 pub mod fence;
 pub mod precondition;
 pub mod report;
@@ -35,6 +36,7 @@ use crate::engine::EngineError;
 use crate::error::{error_chain, Classify, ErrorType};
 use crate::sql::RowError;
 use crate::validate::{ValidateError, ValidateOptions};
+use engine::CutoverEngine;
 use report::Report;
 use session::Db;
 use std::time::Duration;
@@ -95,10 +97,10 @@ impl Classify for CutoverError {
     }
 }
 
-/// One cut-over of a native-engine migration.
+/// One cut-over, of a native-engine migration unless said otherwise.
 #[derive(Debug)]
-pub struct Cutover<'a> {
-    pub engine: &'a NativeEngine,
+pub struct Cutover<'a, E: CutoverEngine = NativeEngine> {
+    pub engine: &'a E,
     pub source: &'a ConnectSpec,
     pub target: &'a ConnectSpec,
     pub request: &'a CutoverRequest,
@@ -108,9 +110,9 @@ pub struct Cutover<'a> {
     pub in_sync_lag_seconds: f64,
 }
 
-impl Cutover<'_> {
+impl<E: CutoverEngine> Cutover<'_, E> {
     fn scope(&self) -> &crate::scope::Scope {
-        &self.engine.settings().scope
+        self.engine.scope()
     }
 
     /// Run every step. `Ok` for `ready` and for `aborted` (rolled back);
@@ -149,7 +151,7 @@ impl Cutover<'_> {
             report.mark(CutoverStep::Stopped, "rehearsal: replication left running");
             return Ok(report.ready(self.request));
         }
-        match stop::stop_replication(self.engine).await {
+        match stop::stop_replication(self.engine, &control).await {
             Ok(result) => {
                 report.mark(CutoverStep::Stopped, result.message.clone());
                 report.stop = Some(result);
@@ -174,8 +176,8 @@ impl Cutover<'_> {
         let lsn = drain::position(control).await?;
         report.drain_lsn = Some(lsn.clone());
         let timeout = Duration::from_secs(self.request.drain_timeout_seconds);
-        let slot = &self.engine.settings().subscription;
-        let detail = drain::wait_confirmed(control, slot, &lsn, timeout).await?;
+        let slot = self.engine.drain_slot(control).await?;
+        let detail = drain::wait_confirmed(control, &slot, &lsn, timeout).await?;
         report.mark(CutoverStep::Drained, detail);
         let options = ValidateOptions {
             scope: self.scope().clone(),

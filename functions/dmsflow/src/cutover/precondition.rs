@@ -1,11 +1,13 @@
 //! Step 1: replication is running and in sync (the engine's own poll).
 
 use super::CutoverError;
-use crate::engine::native::NativeEngine;
 use crate::engine::{MigrationEngine, Phase};
 
 /// The poll's verdict in words, or an abort naming the phase and its error.
-pub async fn in_sync(engine: &NativeEngine, lag_seconds: f64) -> Result<String, CutoverError> {
+pub async fn in_sync<E: MigrationEngine>(
+    engine: &E,
+    lag_seconds: f64,
+) -> Result<String, CutoverError> {
     let progress = engine.poll(lag_seconds).await?;
     if progress.phase != Phase::InSync {
         return Err(CutoverError::Abort {

@@ -57,6 +57,8 @@ pub fn engine(dms: &[&Rule], cw: &[&Rule]) -> DmsEngine {
     .with_options(DmsOptions {
         connection_test_timeout: Duration::from_millis(300),
         connection_test_interval: Duration::from_millis(1),
+        stop_timeout: Duration::from_secs(5),
+        stop_interval: Duration::from_millis(10),
     })
 }
 

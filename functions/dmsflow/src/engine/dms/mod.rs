@@ -36,6 +36,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
 mod calls;
+mod finish;
 mod slot;
 
 use slot::SlotReading;
@@ -134,6 +135,10 @@ fn aws_error<'a, E: ServiceError>(
 pub struct DmsOptions {
     pub connection_test_timeout: Duration,
     pub connection_test_interval: Duration,
+    /// How long a cut-over waits for the task to reach `stopped`, and how
+    /// often it looks.
+    pub stop_timeout: Duration,
+    pub stop_interval: Duration,
 }
 
 impl Default for DmsOptions {
@@ -141,6 +146,8 @@ impl Default for DmsOptions {
         DmsOptions {
             connection_test_timeout: Duration::from_secs(180),
             connection_test_interval: Duration::from_secs(5),
+            stop_timeout: Duration::from_secs(300),
+            stop_interval: Duration::from_secs(5),
         }
     }
 }

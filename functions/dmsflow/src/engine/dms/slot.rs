@@ -38,35 +38,44 @@ const LIMITS: Limits = Limits {
 };
 
 impl SourceSlot {
+    /// The task's slot: named, else the one logical slot of the source
+    /// database. `Err(why)` when there is none or several (nothing guessed).
+    pub(crate) async fn identify(
+        &self,
+        session: &Session<'_>,
+    ) -> Result<Result<String, String>, EngineError> {
+        if let Some(name) = &self.name {
+            return Ok(Ok(name.clone()));
+        }
+        let slots: Vec<String> = session
+            .column(
+                &LOGICAL_SLOTS,
+                &[],
+                "slot_name",
+                "listing the source's logical slots",
+            )
+            .await?;
+        Ok(match slots.as_slice() {
+            [one] => Ok(one.clone()),
+            [] => Err("the source database has no logical replication slot".into()),
+            several => Err(format!(
+                "the source database has {} logical slots ({}) and DMS_SOURCE_SLOT names none; none is guessed",
+                several.len(),
+                several.join(", ")
+            )),
+        })
+    }
+
+    /// A session on the source for the slot's reads.
+    pub(crate) async fn session(&self) -> Result<Session<'_>, EngineError> {
+        Session::open(&self.source, "dmsflow-dms-slot", LIMITS).await
+    }
+
     pub(super) async fn read(&self, threshold_seconds: f64) -> Result<SlotReading, EngineError> {
-        let session = Session::open(&self.source, "dmsflow-poll-dms", LIMITS).await?;
-        let name = match &self.name {
-            Some(name) => name.clone(),
-            None => {
-                let slots: Vec<String> = session
-                    .column(
-                        &LOGICAL_SLOTS,
-                        &[],
-                        "slot_name",
-                        "listing the source's logical slots",
-                    )
-                    .await?;
-                match slots.as_slice() {
-                    [one] => one.clone(),
-                    [] => {
-                        return Ok(SlotReading::Unavailable(
-                            "the source database has no logical replication slot".into(),
-                        ))
-                    }
-                    several => {
-                        return Ok(SlotReading::Unavailable(format!(
-                            "the source database has {} logical slots ({}) and DMS_SOURCE_SLOT names none; none is guessed",
-                            several.len(),
-                            several.join(", ")
-                        )))
-                    }
-                }
-            }
+        let session = self.session().await?;
+        let name = match self.identify(&session).await? {
+            Ok(name) => name,
+            Err(why) => return Ok(SlotReading::Unavailable(why)),
         };
         let lag = slot_lag::measure(&session, &name, threshold_seconds).await?;
         if !lag.slot.present {

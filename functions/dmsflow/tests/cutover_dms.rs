@@ -1,0 +1,206 @@
+//! The cut-over of a DMS migration: the DMS API on modeled responses
+//! (tests/common/dms.rs: task states, StopReplicationTask), the databases and
+//! the task's slot real. `pg_recvlogical` streams the slot as DMS's session
+//! does, and stops when StopReplicationTask is called (DMS's stop closes it).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
+
+mod common;
+
+use aws_sdk_databasemigration::operation::stop_replication_task::StopReplicationTaskOutput;
+use aws_sdk_databasemigration::Client as Dms;
+use aws_smithy_mocks::{mock, Rule};
+use common::dms::*;
+use common::pgbench::{pg_tool, url_for};
+use common::{exec, identical_pair, query_i64};
+use dmsflow::cutover::engine::DmsMigration;
+use dmsflow::cutover::{Cutover, CutoverRequest, CutoverVerdict, FenceMode};
+use dmsflow::db::ConnectSpec;
+use dmsflow::engine::dms::SourceSlot;
+use dmsflow::scope::Scope;
+use dmsflow::validate::ValidateOptions;
+use std::process::{Child, Command};
+use std::sync::{Arc, Mutex};
+
+/// DMS's session on the source: streams `slot` until killed.
+fn consume(db: &str, slot: &str, out: &std::path::Path) -> Child {
+    Command::new(pg_tool("pg_recvlogical"))
+        .args(["--slot", slot, "--start", "-s", "1", "-F", "1", "-f"])
+        .arg(out)
+        .args(["-d", &url_for("DMSFLOW_SOURCE_URL", db)])
+        .spawn()
+        .expect("pg_recvlogical")
+}
+
+async fn create_slot(source: &ConnectSpec, slot: &str) {
+    exec(
+        source,
+        &format!("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '{slot}' AND NOT active"),
+    )
+    .await;
+    exec(
+        source,
+        &format!("SELECT pg_create_logical_replication_slot('{slot}', 'test_decoding')"),
+    )
+    .await;
+}
+
+/// StopReplicationTask, which ends DMS's session on the source.
+fn stop_rule(consumer: Arc<Mutex<Option<Child>>>) -> Rule {
+    mock!(Dms::stop_replication_task)
+        .match_requests(|r| r.replication_task_arn() == Some(TASK_ARN))
+        .then_output(move || {
+            if let Some(mut c) = consumer.lock().unwrap().take() {
+                c.kill().unwrap();
+                c.wait().unwrap();
+            }
+            StopReplicationTaskOutput::builder()
+                .replication_task(task("stopping", true))
+                .build()
+        })
+}
+
+fn request() -> CutoverRequest {
+    CutoverRequest {
+        fence: FenceMode::None,
+        fence_roles: vec![],
+        quiet_seconds: 1,
+        drain_timeout_seconds: 30,
+        rehearsal: false,
+    }
+}
+
+/// A migration whose engine answers `dms` and CloudWatch at 1 s of latency.
+fn migration(dms: &[&Rule], cw: &[&Rule], source: &ConnectSpec, slot: &str) -> DmsMigration {
+    let slot = SourceSlot {
+        source: source.clone(),
+        name: Some(slot.to_owned()),
+        max_bytes: 64 * 1024,
+    };
+    DmsMigration {
+        engine: engine(dms, cw).with_source_slot(slot.clone()),
+        scope: Scope::only(&["shop"]),
+        slot,
+    }
+}
+
+async fn slots_named(source: &ConnectSpec, slot: &str) -> i64 {
+    query_i64(
+        source,
+        &format!("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{slot}'"),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_dms_cut_over_drains_to_the_slot_stops_the_task_and_drops_its_slot() {
+    const SLOT: &str = "dmsflow_test_dms_cutover";
+    let (source, target) = identical_pair("cutover_dms").await;
+    create_slot(&source, SLOT).await;
+    let dir = tempfile::tempdir().unwrap();
+    let consumer = Arc::new(Mutex::new(Some(consume(
+        "cutover_dms_src",
+        SLOT,
+        &dir.path().join("changes.txt"),
+    ))));
+    // Precondition poll (running, loaded), then stop: running → stopping → stopped.
+    let (d1, t1, i1) = (
+        describe(running(stats(100, 6, 0, 0, 0))),
+        table_stats(all_tables("Table completed"), None),
+        instance_rule(),
+    );
+    let l1 = latency_rule(Some(0.5), Some(0.5));
+    let (d2, stop, d3, d4) = (
+        describe(running(stats(100, 6, 0, 0, 0))),
+        stop_rule(consumer.clone()),
+        describe(task("stopping", true)),
+        describe(task("stopped", true)),
+    );
+    let m = migration(
+        &[&d1, &t1, &i1, &d2, &stop, &d3, &d4],
+        &[&l1],
+        &source,
+        SLOT,
+    );
+    let request = request();
+    let result = Cutover {
+        engine: &m,
+        source: &source,
+        target: &target,
+        request: &request,
+        validate: ValidateOptions::default(),
+        in_sync_lag_seconds: 5.0,
+    }
+    .run()
+    .await
+    .expect("cut-over");
+    assert_eq!(result.verdict, CutoverVerdict::Ready, "{result:#?}");
+    assert_eq!(stop.num_calls(), 1);
+    let stopped = result.stop.as_ref().unwrap();
+    assert!(
+        stopped.message.contains("StopReplicationTask issued")
+            && stopped.message.contains("stopped after")
+            && stopped.message.contains(&format!("slot {SLOT} dropped")),
+        "{stopped:?}"
+    );
+    assert!(result.drain_lsn.is_some());
+    assert_eq!(
+        slots_named(&source, SLOT).await,
+        0,
+        "the task's slot is gone"
+    );
+}
+
+#[tokio::test]
+async fn a_dms_cut_over_that_finds_a_difference_leaves_the_task_running() {
+    const SLOT: &str = "dmsflow_test_dms_cutover_abort";
+    let (source, target) = identical_pair("cutover_dms_abort").await;
+    exec(
+        &target,
+        "UPDATE shop.customers SET email = 'changed@example.org' WHERE customer_id = 3",
+    )
+    .await;
+    create_slot(&source, SLOT).await;
+    let dir = tempfile::tempdir().unwrap();
+    let consumer = Arc::new(Mutex::new(Some(consume(
+        "cutover_dms_abort_src",
+        SLOT,
+        &dir.path().join("changes.txt"),
+    ))));
+    let (d1, t1, i1) = (
+        describe(running(stats(100, 6, 0, 0, 0))),
+        table_stats(all_tables("Table completed"), None),
+        instance_rule(),
+    );
+    let l1 = latency_rule(Some(0.5), Some(0.5));
+    let stop = stop_rule(consumer.clone());
+    let m = migration(&[&d1, &t1, &i1, &stop], &[&l1], &source, SLOT);
+    let request = request();
+    let result = Cutover {
+        engine: &m,
+        source: &source,
+        target: &target,
+        request: &request,
+        validate: ValidateOptions::default(),
+        in_sync_lag_seconds: 5.0,
+    }
+    .run()
+    .await
+    .expect("an abort is a result");
+    assert_eq!(result.verdict, CutoverVerdict::Aborted, "{result:#?}");
+    assert!(
+        result.reason.as_deref().unwrap().contains("customers"),
+        "{result:#?}"
+    );
+    assert_eq!(stop.num_calls(), 0, "the task keeps running");
+    assert_eq!(slots_named(&source, SLOT).await, 1, "its slot is kept");
+    if let Some(mut c) = consumer.lock().unwrap().take() {
+        c.kill().unwrap();
+        c.wait().unwrap();
+    }
+    exec(
+        &source,
+        &format!("SELECT pg_drop_replication_slot('{SLOT}')"),
+    )
+    .await;
+}
