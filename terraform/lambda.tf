@@ -33,6 +33,7 @@ locals {
     MIGRATION_ENGINE           = var.migration_engine
     # Empty with the native engine: the functions treat an empty variable as unset.
     DMS_TASK_ARN                       = local.dms_enabled ? aws_dms_replication_task.this[0].replication_task_arn : ""
+    DMS_SOURCE_SLOT                    = var.dms_source_slot
     NATIVE_PUBLICATION                 = local.env_spec.NATIVE_PUBLICATION.default
     NATIVE_SUBSCRIPTION                = local.env_spec.NATIVE_SUBSCRIPTION.default
     NATIVE_SOURCE_SSLMODE              = "require" # RDS cannot read a CA file of ours

@@ -270,6 +270,17 @@ variable "dms_endpoint_secret_arns" {
   }
 }
 
+variable "dms_source_slot" {
+  description = "DMS_SOURCE_SLOT of start-task and poll-task: the replication slot the DMS task streams from on the source (see pg_replication_slots once the task runs). Empty: the one logical slot of the source database. Named, the cut-over drops it after stopping the task."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = can(regex("^([a-z0-9_]{1,63})?$", var.dms_source_slot))
+    error_message = "dms_source_slot must be empty or a slot name: 1 to 63 lower-case letters, digits or underscores."
+  }
+}
+
 variable "in_sync_lag_seconds" {
   description = "IN_SYNC_LAG_SECONDS of poll-task: CDC lag under which the migration counts as in sync."
   type        = number

@@ -7,14 +7,20 @@
 -- operator class (`kind` 'hash'; used only when the column is hashed as it
 -- is). User code is an object created after initdb (oid >= 16384, wherever
 -- it lives, pg_catalog included) that no extension owns.
-WITH RECURSIVE parts(schema_name, table_name, column_name, type_oid, depth) AS (
-    SELECT n.nspname::text, c.relname::text, a.attname::text, a.atttypid, 0
+-- The recursion walks each distinct column type once (not each column), and
+-- what it finds is joined back to the columns of that type.
+WITH RECURSIVE columns AS (
+    SELECT n.nspname::text AS schema_name, c.relname::text AS table_name,
+           a.attname::text AS column_name, a.atttypid AS type_oid
     FROM pg_class c
     JOIN pg_namespace n ON n.oid = c.relnamespace
     JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
     WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('r', 'p')
+),
+parts(root, type_oid, depth) AS (
+    SELECT DISTINCT type_oid, type_oid, 0 FROM columns
   UNION ALL
-    SELECT p.schema_name, p.table_name, p.column_name, inner_type.oid, p.depth + 1
+    SELECT p.root, inner_type.oid, p.depth + 1
     FROM parts p
     JOIN pg_type t ON t.oid = p.type_oid
     CROSS JOIN LATERAL (
@@ -34,24 +40,24 @@ user_functions AS (
       AND NOT EXISTS (SELECT 1 FROM pg_depend d
                       WHERE d.classid = 'pg_proc'::regclass AND d.objid = f.oid
                         AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e')
+),
+found(root, type_name, kind, function) AS (
+    SELECT p.root, format_type(t.oid, NULL), 'output'::text, t.typoutput::regprocedure::text
+    FROM parts p
+    JOIN pg_type t ON t.oid = p.type_oid
+    WHERE t.typoutput IN (SELECT oid FROM user_functions)
+  UNION
+    SELECT p.root, format_type(t.oid, NULL), 'hash'::text, ap.amproc::regprocedure::text
+    FROM parts p
+    JOIN pg_type t ON t.oid = p.type_oid
+    JOIN pg_opclass oc ON oc.opcintype = t.oid AND oc.opcdefault
+    JOIN pg_am am ON am.oid = oc.opcmethod AND am.amname = 'hash'
+    JOIN pg_amproc ap ON ap.amprocfamily = oc.opcfamily
+                     AND ap.amproclefttype = t.oid AND ap.amprocrighttype = t.oid
+    WHERE ap.amproc IN (SELECT oid FROM user_functions)
 )
-SELECT DISTINCT p.schema_name, p.table_name, p.column_name,
-       format_type(t.oid, NULL)       AS type_name,
-       'output'::text                 AS kind,
-       t.typoutput::regprocedure::text AS function
-FROM parts p
-JOIN pg_type t ON t.oid = p.type_oid
-WHERE t.typoutput IN (SELECT oid FROM user_functions)
-UNION
-SELECT p.schema_name, p.table_name, p.column_name,
-       format_type(t.oid, NULL),
-       'hash'::text,
-       ap.amproc::regprocedure::text
-FROM parts p
-JOIN pg_type t ON t.oid = p.type_oid
-JOIN pg_opclass oc ON oc.opcintype = t.oid AND oc.opcdefault
-JOIN pg_am am ON am.oid = oc.opcmethod AND am.amname = 'hash'
-JOIN pg_amproc ap ON ap.amprocfamily = oc.opcfamily
-                 AND ap.amproclefttype = t.oid AND ap.amprocrighttype = t.oid
-WHERE ap.amproc IN (SELECT oid FROM user_functions)
+SELECT DISTINCT c.schema_name, c.table_name, c.column_name,
+       f.type_name, f.kind, f.function
+FROM columns c
+JOIN found f ON f.root = c.type_oid
 ORDER BY 1, 2, 3, 4, 5

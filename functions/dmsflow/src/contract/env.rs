@@ -283,10 +283,10 @@ pub const DMS_TASK_ARN: Var<Text> = text(
 );
 pub const DMS_SOURCE_SLOT: Var<Text> = text(
     "DMS_SOURCE_SLOT",
-    &[PollTask],
+    ENGINE_FUNCTIONS,
     NONE,
     None,
-    "The replication slot the DMS task streams from on the source (DMS names it itself). Unset: the one logical slot of the source database. With a slot, poll-task reports the lag in bytes and times the lag at the slot, and `in-sync` needs both under their thresholds as well as CloudWatch's CDC latency; with no slot or several, lag rests on CloudWatch alone. Needs SOURCE_SECRET_ARN.",
+    "The replication slot the DMS task streams from on the source (DMS names it itself). Unset: the one logical slot of the source database. With a slot, poll-task reports the lag in bytes and times the lag at the slot, and `in-sync` needs both under their thresholds as well as CloudWatch's CDC latency; with no slot or several, lag rests on CloudWatch alone. The cut-over drains to this slot and, when this variable names it, drops it after the task stopped. Needs SOURCE_SECRET_ARN.",
 );
 pub const NATIVE_PUBLICATION: Var<Text> = Var {
     name: "NATIVE_PUBLICATION",
