@@ -112,6 +112,16 @@ def rebuilt_state(invocations):
     return len(results), largest_answer, len(json.dumps(state, separators=(",", ":")).encode())
 
 
+def peak_connections():
+    """The most client connections seen on (source, target) during the execution."""
+    try:
+        with open(os.path.join(RUN_DIR, "connections.txt")) as f:
+            pairs = [tuple(int(x) for x in line.split()) for line in f if len(line.split()) == 2]
+    except (FileNotFoundError, ValueError):
+        return None
+    return [max((p[0] for p in pairs), default=0), max((p[1] for p in pairs), default=0)]
+
+
 def map_seconds(events):
     entered = [e["t"] for e in events if e.get("state") == "Validate tables" and e["type"] == "StateEntered" and "index" not in e]
     exited = [e["t"] for e in events if e.get("state") == "Validate tables" and e["type"] in ("StateExited", "StateFailed") and "index" not in e]
@@ -152,6 +162,8 @@ def main():
         "largest_state_payload_source": "runner" if payload_runner is not None else "rebuilt inline-Map output state {config, validation:{plan, results}}",
         "largest_function_answer_bytes": largest_answer,
         "validate_invocations": sum(1 for r in invocations if r["fn"] == "validate-tables"),
+        "peak_client_connections": peak_connections(),
+        "load_average_at_end": ENV.get("LOADAVG"),
         "cli": read_jsonl(os.path.join(RUN_DIR, "cli.jsonl")),
         "problems": problems,
     }
@@ -173,6 +185,8 @@ def print_figures(f, report_path, out):
     print(f"children          {f['children']:,} ({f['children_source']}; {f['map_iterations_in_events']:,} Map iterations in the events)")
     print(f"largest payload   {kib(f['largest_state_payload_bytes'])} — {f['largest_state_payload_source']}")
     print(f"largest answer    {kib(f['largest_function_answer_bytes'])} (one function result)")
+    print(f"connections       peak {f['peak_client_connections']} client connections (source, target), Map concurrency {ENV['SCALE_CONCURRENCY']}")
+    print(f"load average      {f['load_average_at_end']} at the end (2-core machine, shared)")
     for c in f["cli"]:
         print(f"cli, {c['workers']} worker(s)   {c['rows']:,} rows in {c['wall_seconds']:.1f} s = {c['rows_per_second']:,} rows/s; "
               f"backend CPU source {c['source_cpu_seconds']} s, target {c['target_cpu_seconds']} s "

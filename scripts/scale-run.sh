@@ -57,9 +57,10 @@ now() { date +%s.%N; }
 since() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$1" "$(now)"; }
 sql() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 
-WATCH_PID="" PROXY_PID=""
+WATCH_PID="" PROXY_PID="" SAMPLER_PID=""
 stop_children() {
     [ -n "$PROXY_PID" ] && kill "$PROXY_PID" 2>/dev/null || true
+    [ -n "$SAMPLER_PID" ] && kill "$SAMPLER_PID" 2>/dev/null || true
     if [ -n "$WATCH_PID" ]; then
         kill "$WATCH_PID" 2>/dev/null || true
         # cargo lambda watch runs each function as a child process.
@@ -226,6 +227,15 @@ PY
 PROXY_PID=$!
 wait_port "$PROXY_PORT" "$PROXY_PID" "$RUN_DIR/proxy.log" "the recording proxy"
 
+# Client connections on each side, once a second, while the execution runs
+# (the sampler's own connection not counted): what max_connections must allow.
+CONNECTIONS="SELECT count(*) - 1 FROM pg_stat_activity WHERE backend_type = 'client backend'"
+(while :; do
+    echo "$(sql "$DMSFLOW_SOURCE_URL" -c "$CONNECTIONS" 2>/dev/null || echo 0) $(sql "$DMSFLOW_TARGET_URL" -c "$CONNECTIONS" 2>/dev/null || echo 0)"
+    sleep 1
+done) >"$RUN_DIR/connections.txt" &
+SAMPLER_PID=$!
+
 # ------------------------------------------------------- the state machine
 EXECUTION="dmsflow-scale-$(date -u +%Y%m%dT%H%M%SZ)"
 INPUT="{\"mode\":\"validate\",\"validation_concurrency\":$SCALE_CONCURRENCY}"
@@ -243,5 +253,6 @@ cp "$RUN_DIR/lambda-watch.log" "$REPORTS_DIR/$EXECUTION.functions.log"
 say "checking the report"
 export SCALE_TABLES SCALE_BIG_ROWS SCALE_CONCURRENCY BIG BIG_KEY DEL_TABLE DEL_KEY EXTRA_TABLE EXTRA_KEY
 export EXECUTION STATUS RUN_SECONDS LOAD_SECONDS RUN_DIR REPORTS_DIR
-export TOTAL_SECONDS="$(since "$T0")"
-exec python3 "$ROOT/scripts/scale-run.check.py"
+export TOTAL_SECONDS="$(since "$T0")" LOADAVG="$(cut -d' ' -f1-3 /proc/loadavg)"
+# Not exec: the EXIT trap must still stop cargo lambda watch and the proxy.
+python3 "$ROOT/scripts/scale-run.check.py"
