@@ -112,6 +112,26 @@ def rebuilt_state(invocations):
     return len(results), largest_answer, len(json.dumps(state, separators=(",", ":")).encode())
 
 
+def item_figures(invocations):
+    """Time per work item: at the proxy (what Lambda bills), inside the function, on its tables."""
+    items = [r for r in invocations if r.get("action") == "table" and "response" in r]
+    if not items:
+        return None
+
+    def quantiles(values):
+        v = sorted(values)
+        return {"median": round(v[len(v) // 2], 3), "p90": round(v[int(len(v) * 0.9)], 3), "max": round(v[-1], 3), "sum": round(sum(v), 1)}
+
+    big = [r for r in items if any(t["table"] == ENV["BIG"] for t in r["response"]["tables"])]
+    return {
+        "invocation_seconds": quantiles([r["seconds"] for r in items]),
+        "function_seconds": quantiles([r["response"]["seconds"] for r in items]),
+        "table_seconds": quantiles([sum(t["seconds"] for t in r["response"]["tables"]) for r in items]),
+        "big_table_items": [{"rows": r["response"]["rows_compared"], "seconds": r["seconds"],
+                             "chunk": r["response"]["tables"][0].get("chunk")} for r in big],
+    }
+
+
 def peak_connections():
     """The most client connections seen on (source, target) during the execution."""
     try:
@@ -162,6 +182,7 @@ def main():
         "largest_state_payload_source": "runner" if payload_runner is not None else "rebuilt inline-Map output state {config, validation:{plan, results}}",
         "largest_function_answer_bytes": largest_answer,
         "validate_invocations": sum(1 for r in invocations if r["fn"] == "validate-tables"),
+        "items": item_figures(invocations),
         "peak_client_connections": peak_connections(),
         "load_average_at_end": ENV.get("LOADAVG"),
         "cli": read_jsonl(os.path.join(RUN_DIR, "cli.jsonl")),
@@ -185,6 +206,10 @@ def print_figures(f, report_path, out):
     print(f"children          {f['children']:,} ({f['children_source']}; {f['map_iterations_in_events']:,} Map iterations in the events)")
     print(f"largest payload   {kib(f['largest_state_payload_bytes'])} — {f['largest_state_payload_source']}")
     print(f"largest answer    {kib(f['largest_function_answer_bytes'])} (one function result)")
+    if f["items"]:
+        i = f["items"]
+        print(f"per item          invocation {i['invocation_seconds']}, inside the function {i['function_seconds']['median']} s median, "
+              f"on its table {i['table_seconds']['median']} s median; big table: {i['big_table_items']}")
     print(f"connections       peak {f['peak_client_connections']} client connections (source, target), Map concurrency {ENV['SCALE_CONCURRENCY']}")
     print(f"load average      {f['load_average_at_end']} at the end (2-core machine, shared)")
     for c in f["cli"]:
