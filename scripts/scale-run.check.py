@@ -142,6 +142,17 @@ def peak_connections():
     return [max((p[0] for p in pairs), default=0), max((p[1] for p in pairs), default=0)]
 
 
+def map_mode():
+    """ProcessorConfig.Mode of the validation Map in the definition the runner ran."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        with open(os.path.join(root, "statemachine", "dmsflow.asl.json")) as f:
+            state = json.load(f)["States"]["Validate tables"]
+        return state.get("ItemProcessor", {}).get("ProcessorConfig", {}).get("Mode", "INLINE")
+    except (OSError, ValueError, KeyError):
+        return "unknown"
+
+
 def map_seconds(events):
     entered = [e["t"] for e in events if e.get("state") == "Validate tables" and e["type"] == "StateEntered" and "index" not in e]
     exited = [e["t"] for e in events if e.get("state") == "Validate tables" and e["type"] in ("StateExited", "StateFailed") and "index" not in e]
@@ -179,7 +190,9 @@ def main():
         "children_source": "runner" if children_runner is not None else "recording proxy (validate-tables table invocations)",
         "map_iterations_in_events": map_iterations,
         "largest_state_payload_bytes": payload_runner if payload_runner is not None else state_bytes,
-        "largest_state_payload_source": "runner" if payload_runner is not None else "rebuilt inline-Map output state {config, validation:{plan, results}}",
+        "largest_state_payload_source": "runner" if payload_runner is not None else (
+            "rebuilt inline-Map output state {config, validation:{plan, results}}" if map_mode() == "INLINE"
+            else f"what an inline Map would hold (the Map is {map_mode()}; the runner reported no figure)"),
         "largest_function_answer_bytes": largest_answer,
         "validate_invocations": sum(1 for r in invocations if r["fn"] == "validate-tables"),
         "items": item_figures(invocations),
