@@ -80,7 +80,7 @@ test-rust: ## unit and integration tests against real PostgreSQL and moto
 	scripts/with-services.sh $(CARGO) test --workspace
 
 # ----------------------------------------------------------------- benchmarks
-.PHONY: bench bench-seed bench-validate bench-replicate bench-objects
+.PHONY: bench bench-seed bench-validate bench-replicate bench-objects scale-run
 bench: bench-seed bench-validate bench-replicate bench-objects ## all benchmarks (print figures; never pass/fail on time)
 
 bench-seed: ## seed scale 1000 vs pgbench -i on the same cluster
@@ -99,3 +99,6 @@ bench-objects: ## object checks on 500 tables and 2,000 other objects, beside mi
 bench-replicate: ## native logical replication full load vs pg_dump | pg_restore, scale 1000
 	$(CARGO) build --release --bin dmsflow
 	scripts/with-services.sh scripts/bench-replicate.sh
+
+scale-run: ## the state machine (validate) over 2,000 small tables + one 20M-row table, 3 injected differences (SCALE_TABLES, SCALE_BIG_ROWS; docs/scale.md)
+	scripts/scale-run.sh
