@@ -1,8 +1,9 @@
-//! `start-task` handler: start, stop, sync sequences or assess. The engine
-//! comes from `MIGRATION_ENGINE`; the action logic ([`run_action`]) is generic
-//! over [`MigrationEngine`]. `assess` runs the premigration assessment
+//! `start-task` handler: start, stop, sync sequences, assess or cut over. The
+//! engine comes from `MIGRATION_ENGINE`; the action logic ([`run_action`]) is
+//! generic over [`MigrationEngine`]. `assess` runs the premigration assessment
 //! ([`crate::assess`]) and returns its report: a failed check is the report's
-//! `verdict`, not an error (the state machine's Choice decides).
+//! `verdict`, not an error (the state machine's Choice decides). `cutover`
+//! (`cutover.rs` beside this file) likewise: `aborted` is its verdict.
 
 use crate::assess::rds::RdsInstances;
 use crate::assess::rds_sdk::RdsSdk;
@@ -16,7 +17,10 @@ use crate::engine::{EngineKind, MigrationEngine};
 use crate::error::HandlerError;
 use crate::events::EventError;
 use crate::secrets::SecretStore;
+use crate::validate::ValidateOptions;
 use serde_json::Value;
+
+mod cutover;
 
 /// Start or stop through any engine.
 pub async fn run_action<E: MigrationEngine>(
@@ -39,10 +43,10 @@ pub async fn run_action<E: MigrationEngine>(
             tracing::info!(engine = %engine.kind(), "stop");
             engine.stop().await?
         }
-        StartTaskEvent::SyncSequences | StartTaskEvent::Assess => {
+        StartTaskEvent::SyncSequences | StartTaskEvent::Assess | StartTaskEvent::Cutover(_) => {
             return Err(HandlerError::new(
                 crate::ErrorType::InvalidEvent,
-                "sync-sequences and assess are not engine actions",
+                "sync-sequences, assess and cutover are not engine actions",
             ))
         }
     };
@@ -75,11 +79,25 @@ pub struct StartTaskService<S> {
     context: EngineContext<S>,
     /// The RDS client and instances `assess` checks; `None`: databases only.
     rds: Option<(RdsSdk, RdsInstances)>,
+    /// The validator's settings for the cut-over's final validation (the
+    /// validate-tables function's, from the same variables); its scope is
+    /// the migration's.
+    validate: ValidateOptions,
 }
 
 impl<S: SecretStore> StartTaskService<S> {
     pub fn new(context: EngineContext<S>) -> Self {
-        StartTaskService { context, rds: None }
+        StartTaskService {
+            context,
+            rds: None,
+            validate: ValidateOptions::default(),
+        }
+    }
+
+    /// The cut-over validates with these settings (see `ValidateConfig`).
+    pub fn with_validate(mut self, options: ValidateOptions) -> Self {
+        self.validate = options;
+        self
     }
 
     /// `assess` also checks these RDS instances through `sdk`.
@@ -99,6 +117,7 @@ impl<S: SecretStore> StartTaskService<S> {
                 super::to_json(&result)
             }
             StartTaskEvent::Assess => self.assess().await,
+            StartTaskEvent::Cutover(request) => self.cutover(&request).await,
             StartTaskEvent::Start(_) | StartTaskEvent::Stop => {
                 let engine = self
                     .context
