@@ -201,6 +201,57 @@ mod tests {
     }
 
     #[test]
+    fn cutover_events_parse_strictly_and_fit_a_lambda() {
+        use crate::contract::cutover::{CutoverRequest, FenceMode};
+        let event = json!({"action": "cutover", "fence": "roles", "fence_roles": ["app"],
+                           "quiet_seconds": 15, "drain_timeout_seconds": 300, "rehearsal": true});
+        assert_eq!(
+            StartTaskEvent::from_value(event).unwrap(),
+            StartTaskEvent::Cutover(CutoverRequest {
+                fence: FenceMode::Roles,
+                fence_roles: vec!["app".into()],
+                quiet_seconds: 15,
+                drain_timeout_seconds: 300,
+                rehearsal: true,
+            })
+        );
+        let minimal = json!({"action": "cutover", "fence": "read-only", "quiet_seconds": 1, "drain_timeout_seconds": 1});
+        let StartTaskEvent::Cutover(req) = StartTaskEvent::from_value(minimal).unwrap() else {
+            panic!("a cutover event");
+        };
+        assert!(req.fence_roles.is_empty() && !req.rehearsal);
+        let refused = |event: Value, needle: &str| {
+            let err = StartTaskEvent::from_value(event).unwrap_err().to_string();
+            assert!(err.contains(needle), "{needle}: {err}");
+        };
+        let base = json!({"action": "cutover", "fence": "none", "quiet_seconds": 15, "drain_timeout_seconds": 300});
+        let with = |key: &str, value: Value| {
+            let mut e = base.clone();
+            e[key] = value;
+            e
+        };
+        refused(with("rehersal", json!(true)), "rehersal");
+        refused(with("fence", json!("nologin")), "fence");
+        refused(with("fence_roles", json!("app")), "fence_roles");
+        refused(with("quiet_seconds", json!(-1)), "quiet_seconds");
+        refused(with("quiet_seconds", json!(0)), "quiet_seconds");
+        refused(
+            with("drain_timeout_seconds", json!(0)),
+            "drain_timeout_seconds",
+        );
+        refused(with("drain_timeout_seconds", json!(586)), "exceeds 600 s");
+        assert!(StartTaskEvent::from_value(with("drain_timeout_seconds", json!(585))).is_ok());
+        refused(
+            json!({"action": "cutover", "fence": "none", "quiet_seconds": 15}),
+            "drain_timeout_seconds",
+        );
+        refused(
+            json!({"action": "cutover", "quiet_seconds": 15, "drain_timeout_seconds": 300}),
+            "fence",
+        );
+    }
+
+    #[test]
     fn rds_instances_both_or_neither() {
         use std::collections::HashMap;
         let none: HashMap<&str, &str> = HashMap::new();

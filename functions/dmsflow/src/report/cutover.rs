@@ -88,3 +88,137 @@ pub fn subject(report: &Report) -> Option<String> {
     };
     Some(format!("dmsflow {word}: {}", report.execution))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::cutover::{
+        CutoverStep, FenceMode, FenceRecord, FencedRole, FinalValidation, TimelineEntry,
+    };
+    use crate::contract::engine::{SequenceSync, SequencesResult};
+    use crate::contract::report::{CutoverSection, Mode, ReportEvent};
+
+    fn result(verdict: CutoverVerdict) -> CutoverResult {
+        let entry = |step, seconds: f64| TimelineEntry {
+            step,
+            at: "2026-12-01T16:00:00Z".into(),
+            seconds,
+            detail: format!("{} done", step.as_str()),
+        };
+        CutoverResult {
+            verdict,
+            rehearsal: false,
+            fence: FenceMode::Roles,
+            reason: (verdict == CutoverVerdict::Aborted)
+                .then(|| "validation: 1 row differs".into()),
+            timeline: vec![
+                entry(CutoverStep::Precondition, 0.1),
+                entry(CutoverStep::Fenced, 0.5),
+            ],
+            write_downtime_seconds: Some(2.25),
+            total_seconds: 3.0,
+            drain_lsn: Some("0/1A2B3C".into()),
+            fence_record: Some(FenceRecord {
+                roles: vec![FencedRole {
+                    role: "app".into(),
+                    could_login: true,
+                    sessions_terminated: 2,
+                }],
+                read_only_before: None,
+                row_changes_at_fence: 42,
+            }),
+            fence_undo: Some("ALTER ROLE \"app\" LOGIN;".into()),
+            validation: Some(FinalValidation {
+                status: if verdict == CutoverVerdict::Ready {
+                    Status::Identical
+                } else {
+                    Status::Different
+                },
+                tables: 4,
+                rows_compared: 1000,
+                seconds: 0.7,
+                problems: Vec::new(),
+            }),
+            sequences: Some(SequencesResult {
+                action: "sync-sequences".into(),
+                sequences: vec![SequenceSync {
+                    sequence: "bench.pgbench_history_hid_seq".into(),
+                    source_last_value: 77,
+                    target_before: 70,
+                    target_after: 77,
+                }],
+            }),
+            stop: None,
+        }
+    }
+
+    fn report_of(result: CutoverResult, failed: bool) -> Report {
+        let event = ReportEvent {
+            mode: Mode::Cutover,
+            execution: Some("cut-1".into()),
+            cutover: Some(CutoverSection {
+                request: None,
+                result: Some(result),
+            }),
+            error: failed.then(|| crate::contract::report::ExecutionError {
+                error: "CutoverRefused".into(),
+                cause: Some("refused".into()),
+            }),
+            ..ReportEvent::default()
+        };
+        crate::report::build(&event, "2026-12-01T16:00:01Z")
+    }
+
+    #[test]
+    fn a_ready_cutover_is_identical_with_its_downtime_and_figures() {
+        let report = report_of(result(CutoverVerdict::Ready), false);
+        assert_eq!(report.verdict, Verdict::Identical);
+        assert!(
+            report.summary.starts_with("CUT-OVER READY: write downtime 2.25 s (fence roles); 4 table(s), 1000 row(s) identical at rest; 1 sequence(s) synced"),
+            "{}",
+            report.summary
+        );
+        assert_eq!((report.tables_validated, report.rows_compared), (4, 1000));
+        assert_eq!(
+            subject(&report).as_deref(),
+            Some("dmsflow CUT-OVER READY: cut-1")
+        );
+        let md = crate::report::markdown::render(&report);
+        for needle in [
+            "## Cut-over: ready",
+            "write downtime: 2.25 s (fence roles → ready)",
+            "### Fence",
+            "- role `app`: LOGIN before, 2 session(s) terminated",
+            "ALTER ROLE \"app\" LOGIN;",
+            "### Final validation at rest",
+            "| bench.pgbench_history_hid_seq | 77 | 70 | 77 |",
+            "drained to source WAL position 0/1A2B3C",
+        ] {
+            assert!(md.contains(needle), "{needle} in:\n{md}");
+        }
+    }
+
+    #[test]
+    fn an_aborted_cutover_fails_with_its_reason_and_a_caught_error_keeps_the_failure() {
+        let report = report_of(result(CutoverVerdict::Aborted), false);
+        assert_eq!(report.verdict, Verdict::Failed);
+        assert!(
+            report
+                .summary
+                .starts_with("CUT-OVER ABORTED: validation: 1 row differs;"),
+            "{}",
+            report.summary
+        );
+        assert!(report.summary.contains("unfenced"), "{}", report.summary);
+        let failed = report_of(result(CutoverVerdict::Ready), true);
+        assert_eq!(failed.verdict, Verdict::Failed);
+        assert!(
+            failed.summary.starts_with("FAILED: CutoverRefused"),
+            "{}",
+            failed.summary
+        );
+        assert_eq!(subject(&failed).as_deref(), Some("dmsflow FAILED: cut-1"));
+        let none = crate::report::build(&ReportEvent::default(), "now");
+        assert!(none.cutover.is_none() && subject(&none).is_none());
+    }
+}
