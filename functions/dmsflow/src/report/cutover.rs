@@ -18,6 +18,14 @@ pub fn settle(mut report: Report) -> Report {
     if report.failure.is_some() {
         return report;
     }
+    // A cut-over execution runs no CDC burst: no empty CDC section.
+    if report
+        .cdc
+        .as_ref()
+        .is_some_and(|c| c.applied.is_none() && c.proof.is_none())
+    {
+        report.cdc = None;
+    }
     if let Some(v) = &cutover.validation {
         report.tables_validated = v.tables;
         report.rows_compared = v.rows_compared;
@@ -160,6 +168,7 @@ mod tests {
                 request: None,
                 result: Some(result),
             }),
+            cdc: Some(crate::contract::report::CdcSection::default()),
             error: failed.then(|| crate::contract::report::ExecutionError {
                 error: "CutoverRefused".into(),
                 cause: Some("refused".into()),
@@ -179,6 +188,7 @@ mod tests {
             report.summary
         );
         assert_eq!((report.tables_validated, report.rows_compared), (4, 1000));
+        assert!(report.cdc.is_none());
         assert_eq!(
             subject(&report).as_deref(),
             Some("dmsflow CUT-OVER READY: cut-1")
