@@ -40,7 +40,7 @@ bootstrap-test: ## check/install what make test needs (SKIP_TERRAFORM=1: no terr
 
 # ---------------------------------------------------------------- local run
 .PHONY: demo
-demo: bootstrap-demo ## the whole pipeline locally, no AWS account (SCALE=1, MODE=migrate|validate, CORRUPT=1)
+demo: bootstrap-demo ## the whole pipeline locally, no AWS account (SCALE=1, MODE=migrate|validate|cutover, CORRUPT=1)
 	scripts/demo.sh --scale $(SCALE) --mode $(MODE) $(if $(filter 1,$(CORRUPT)),--corrupt)
 
 .PHONY: pg-up pg-down

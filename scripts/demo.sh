@@ -8,9 +8,13 @@
 #   Tasks invoke those functions: seed → native logical replication → in-sync
 #   → CDC burst → proof → sync sequences → validate every table → report
 #
-# Options: --scale N (default 1), --mode migrate|validate, --corrupt (change one
-# target row just before validation, to see a difference reported and the
-# execution fail). Everything is torn down at the end, on failure and on Ctrl-C.
+# Options: --scale N (default 1), --mode migrate|validate|cutover, --corrupt
+# (change one target row just before validation, to see a difference reported
+# and the execution fail). --mode cutover: the migrate run, then, while an
+# application writes to the source under its own role, a `cutover` execution
+# fencing that role: it must end ready; the write downtime and the rows the
+# application wrote (none lost) are printed. Everything is torn down at the
+# end, on failure and on Ctrl-C.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SCALE=1
@@ -22,10 +26,10 @@ while [ $# -gt 0 ]; do
         --scale) SCALE="$2"; shift 2 ;;
         --mode) MODE="$2"; shift 2 ;;
         --corrupt) CORRUPT=1; shift ;;
-        *) echo "usage: $0 [--scale N] [--mode migrate|validate] [--corrupt]" >&2; exit 2 ;;
+        *) echo "usage: $0 [--scale N] [--mode migrate|validate|cutover] [--corrupt]" >&2; exit 2 ;;
     esac
 done
-case "$MODE" in migrate|validate) ;; *) echo "demo: MODE must be migrate or validate" >&2; exit 2 ;; esac
+case "$MODE" in migrate|validate|cutover) ;; *) echo "demo: MODE must be migrate, validate or cutover" >&2; exit 2 ;; esac
 [[ "$SCALE" =~ ^[1-9][0-9]*$ ]] || { echo "demo: SCALE must be a positive integer" >&2; exit 2; }
 
 say() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -47,7 +51,13 @@ RUN_DIR="$DMSFLOW_PG_DIR"
 REPORTS_DIR="$ROOT/.local/reports"
 mkdir -p "$REPORTS_DIR"
 WATCH_PID=""
+APP_PID=""
 stop_watch() {
+    # The demo application (cutover mode), if the fence has not ended it.
+    if [ -n "$APP_PID" ]; then
+        kill "$APP_PID" 2>/dev/null || true
+        wait "$APP_PID" 2>/dev/null || true
+    fi
     if [ -n "$WATCH_PID" ]; then
         kill "$WATCH_PID" 2>/dev/null || true
         # cargo lambda watch runs each function as a child process.
@@ -93,7 +103,7 @@ for _ in $(seq 1 600); do
 done
 
 INPUT=""
-if [ "$MODE" = migrate ]; then
+if [ "$MODE" = migrate ] || [ "$MODE" = cutover ]; then
     INPUT="{\"mode\":\"migrate\",\"seed\":{\"scale\":$SCALE},\"cdc_proof\":{\"count\":100,\"seed\":7},\"poll_interval_seconds\":1,\"max_polls\":600}"
 else
     say "validate mode: loading the same sample into source and target"
@@ -112,20 +122,24 @@ EOF
     HOOK=(--before-validate "bash '$RUN_DIR/corrupt.sh'")
 fi
 
-EXECUTION="dmsflow-demo-$(date -u +%Y%m%dT%H%M%SZ)"
-say "running the state machine ($MODE, scale $SCALE): $EXECUTION"
-set +e
-node "$ROOT/statemachine/run-local.mjs" \
-    --port "$PORT" --name "$EXECUTION" --input "$INPUT" --poll-interval-override-ms 500 \
-    --output "$RUN_DIR/execution.json" "${HOOK[@]}"
-STATUS=$?
-set -e
-
-say "report"
-python3 - "$EXECUTION" "$REPORTS_DIR" <<'PY' || true
+# One execution of the state machine: run_execution NAME INPUT [runner options…]
+# sets STATUS; fetch_report NAME [quiet] copies its report from moto and
+# prints the Markdown (quiet: only where it is).
+run_execution() {
+    local name="$1" input="$2"
+    shift 2
+    set +e
+    node "$ROOT/statemachine/run-local.mjs" \
+        --port "$PORT" --name "$name" --input "$input" --poll-interval-override-ms 500 \
+        --output "$RUN_DIR/$name.json" "$@"
+    STATUS=$?
+    set -e
+}
+fetch_report() {
+    python3 - "$1" "$REPORTS_DIR" "${2:-}" <<'PY' || true
 import os, sys
 import boto3
-execution, out_dir = sys.argv[1], sys.argv[2]
+execution, out_dir, quiet = sys.argv[1], sys.argv[2], sys.argv[3] == "quiet"
 s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
 for ext in ("md", "json"):
     key = f"reports/{execution}.{ext}"
@@ -138,11 +152,29 @@ for ext in ("md", "json"):
     with open(path, "wb") as f:
         f.write(body)
     if ext == "md":
-        print(body.decode())
+        if not quiet:
+            print(body.decode())
         print(f"report: {path} (and s3://dmsflow-demo-reports/{key} in moto)")
     else:
         print(f"JSON:   {path}")
 PY
+}
+
+EXECUTION="dmsflow-demo-$(date -u +%Y%m%dT%H%M%SZ)"
+say "running the state machine ($( [ "$MODE" = validate ] && echo validate || echo migrate ), scale $SCALE): $EXECUTION"
+run_execution "$EXECUTION" "$INPUT" "${HOOK[@]}"
+
+if [ "$MODE" = cutover ] && [ "$STATUS" = 0 ]; then
+    say "migrate report"
+    fetch_report "$EXECUTION" quiet
+    # shellcheck source=scripts/demo-cutover.sh
+    source "$ROOT/scripts/demo-cutover.sh"
+    demo_cutover
+    exit "$STATUS"
+fi
+
+say "report"
+fetch_report "$EXECUTION"
 ELAPSED="$(python3 -c "import time; print(f'{time.time() - $T0:.1f}')")"
 if [ "$STATUS" = 0 ]; then
     say "execution SUCCEEDED: the target is identical (${ELAPSED} s since the services started)"

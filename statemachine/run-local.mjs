@@ -168,6 +168,7 @@ function describeResult(fn, payload, result) {
       return `schema ${result.schema} ${result.created ? 'created' : 'already there'} on the ${result.database}`;
     case 'start-task':
       if (payload.action === 'sync-sequences') return `${result.sequences?.length ?? 0} sequences synced`;
+      if (payload.action === 'cutover') return `${result.verdict}: write downtime ${typeof result.write_downtime_seconds === 'number' ? `${result.write_downtime_seconds.toFixed(2)} s` : '–'}${result.reason ? ` (${result.reason})` : ''}`;
       if (payload.action === 'assess') {
         const failed = (result.checks ?? []).filter((c) => c.status === 'fail').map((c) => c.name);
         return `${result.verdict}: ${result.checks?.length ?? 0} checks${failed.length ? `, failed ${failed.join(', ')}` : ''}`;

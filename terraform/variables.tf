@@ -319,7 +319,7 @@ variable "lambda_sizing" {
   }))
   default = {
     "seed-source"     = { memory = 1024, timeout = 900 }
-    "start-task"      = { memory = 256, timeout = 120 }
+    "start-task"      = { memory = 256, timeout = 900 }
     "poll-task"       = { memory = 256, timeout = 60 }
     "validate-tables" = { memory = 1024, timeout = 900 }
     "report"          = { memory = 256, timeout = 60 }

@@ -318,3 +318,43 @@ export function world(script = {}) {
     },
   };
 }
+
+// ------------------------------------------------------------------ cut-over
+// Issue 13: start-task `cutover` (functions/dmsflow/src/contract/cutover.rs
+// CutoverRequest, parsed as strictly) and the report's `cutover` section.
+const FENCES = ['none', 'roles', 'read-only'];
+const cutoverRequest = { fence: required(oneOf(...FENCES)), fence_roles: optional(strings), quiet_seconds: required(uint), drain_timeout_seconds: required(uint), rehearsal: optional(bool) };
+const startTaskParser = PARSERS['start-task'];
+PARSERS['start-task'] = (e) => (isObject(e) && e.action === 'cutover'
+  ? tagged(e, 'action', { cutover: cutoverRequest })
+  : startTaskParser(e));
+const reportParser = PARSERS.report;
+PARSERS.report = (e) => {
+  if (!isObject(e)) return reportParser(e);
+  const { cutover, ...rest } = e;
+  optional((v, p) => object(v, p, { request: optional(anyObject), result: optional(anyObject) }))(cutover, 'cutover');
+  return reportParser(rest);
+};
+
+/** A start-task cutover result: `verdict` ready or aborted (with its reason). */
+export function cutoverResult(verdict = 'ready', request = {}) {
+  const step = (name, seconds, detail) => ({ step: name, at: '2026-12-01T16:00:00Z', seconds, detail });
+  const aborted = verdict === 'aborted';
+  return {
+    verdict,
+    rehearsal: request.rehearsal ?? false,
+    fence: request.fence ?? 'none',
+    reason: aborted ? 'validation: the target is not identical at rest: table shop.orders different' : null,
+    timeline: aborted
+      ? [step('precondition', 0.1, 'in-sync'), step('fenced', 0.2, 'role(s) app NOLOGIN'), step('drained', 0.4, 'confirmed'), step('unfenced', 0.9, 'role(s) app LOGIN again')]
+      : [step('precondition', 0.1, 'in-sync'), step('fenced', 0.2, 'role(s) app NOLOGIN'), step('drained', 0.4, 'confirmed'), step('validated', 0.8, '6 table(s)'), step('sequences', 0.9, '4 sequence(s) synced'), step('stopped', 1.1, 'subscription dropped')],
+    write_downtime_seconds: 0.9,
+    total_seconds: 1.1,
+    drain_lsn: '0/19CE000',
+    fence_record: { roles: [{ role: 'app', could_login: true, sessions_terminated: 1 }], read_only_before: null, row_changes_at_fence: 1200 },
+    fence_undo: 'ALTER ROLE "app" LOGIN;',
+    validation: { status: aborted ? 'different' : 'identical', tables: 6, rows_compared: 990, seconds: 0.4, problems: aborted ? ['table shop.orders different: checksum: differs'] : [] },
+    sequences: aborted ? null : { action: 'sync-sequences', sequences: [] },
+    stop: aborted ? null : { engine: 'native', action: 'stop', outcome: 'stopped', message: 'subscription dropped', handle: HANDLE },
+  };
+}

@@ -56,7 +56,7 @@ async function run(input, script) {
 
 const times = (list, name) => list.filter((n) => n === name).length;
 const lastReport = (r) => r.w.payloads('report').at(-1);
-const REPORT_KEYS = ['assessment', 'cdc', 'config', 'error', 'execution', 'migration', 'mode', 'progress', 'seed', 'sequences', 'started_at', 'validation'];
+const REPORT_KEYS = ['assessment', 'cdc', 'config', 'cutover', 'error', 'execution', 'migration', 'mode', 'progress', 'seed', 'sequences', 'started_at', 'validation'];
 
 test('migrate, happy path with seed and CDC proof: every step in order, every payload as in docs/contracts.md', async () => {
   const r = await run({ mode: 'migrate', seed: { scale: 2 }, cdc_proof: { count: 100 } });

@@ -151,6 +151,11 @@ pub struct CutoverResult {
     /// The source WAL position noted after the fence.
     pub drain_lsn: Option<String>,
     pub fence_record: Option<FenceRecord>,
+    /// The statements that undo the fence by hand (after `ready` the source
+    /// stays fenced: the application moves to the target); `None` when nothing
+    /// was fenced.
+    #[serde(default)]
+    pub fence_undo: Option<String>,
     pub validation: Option<FinalValidation>,
     pub sequences: Option<SequencesResult>,
     pub stop: Option<ActionResult>,

@@ -2,9 +2,12 @@
 //! a start or stop did, the progress document (the state machine's Choice reads
 //! `phase`; fixture `tests/fixtures/progress.json`), the sequence sync result,
 //! and the premigration assessment's report ([`AssessReport`], the result of
-//! `{"action":"assess"}`; its Choice reads `verdict`).
+//! `{"action":"assess"}`; its Choice reads `verdict`). `{"action":"cutover"}`
+//! carries a [`CutoverRequest`] and returns a `CutoverResult`.
 
 pub use crate::assess::model::{AssessCheck, AssessReport};
+use crate::contract::cutover::CutoverRequest;
+use crate::contract::env::CUTOVER_QUIET_SECONDS;
 use crate::events::{parse_event, split_tag, EventError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -306,6 +309,49 @@ pub enum StartTaskEvent {
     /// Its result is an [`AssessReport`]; a failed check is its `verdict`
     /// `not-ready`, not an error.
     Assess,
+    /// The cut-over of the configured migration (native engine). Its result
+    /// is a `CutoverResult`; `aborted` is its `verdict`, not an error.
+    Cutover(CutoverRequest),
+}
+
+/// The longest a cut-over may wait in one start-task call (quiet window plus
+/// drain), seconds: a Lambda runs at most 900 s, and the final validation,
+/// the sequence sync and the stop need the rest. A longer cut-over runs
+/// from the CLI (`dmsflow cutover`).
+pub const CUTOVER_MAX_WAIT_SECONDS: u64 = 600;
+
+/// A cut-over request a Lambda can finish: quiet window within its declared
+/// bounds, drain timeout at least 1 s, both together within
+/// [`CUTOVER_MAX_WAIT_SECONDS`].
+fn bounded_cutover(request: CutoverRequest) -> Result<CutoverRequest, EventError> {
+    let quiet = CUTOVER_QUIET_SECONDS.value;
+    if request.quiet_seconds < quiet.min || request.quiet_seconds > quiet.max {
+        return Err(EventError::invalid(
+            "quiet_seconds",
+            format!(
+                "{} is out of range ({}–{} s)",
+                request.quiet_seconds, quiet.min, quiet.max
+            ),
+        ));
+    }
+    if request.drain_timeout_seconds < 1 {
+        return Err(EventError::invalid(
+            "drain_timeout_seconds",
+            "must be at least 1 s",
+        ));
+    }
+    let wait = request
+        .quiet_seconds
+        .saturating_add(request.drain_timeout_seconds);
+    if wait > CUTOVER_MAX_WAIT_SECONDS {
+        return Err(EventError::invalid(
+            "drain_timeout_seconds",
+            format!(
+                "quiet_seconds + drain_timeout_seconds = {wait} s exceeds {CUTOVER_MAX_WAIT_SECONDS} s: a Lambda runs at most 900 s and the final validation needs the rest (run a longer cut-over with `dmsflow cutover`)"
+            ),
+        ));
+    }
+    Ok(request)
 }
 
 /// An action without options: the rest of the event must be empty.
@@ -318,10 +364,15 @@ impl StartTaskEvent {
         let (action, rest) = split_tag(
             value,
             "action",
-            &["start", "stop", "sync-sequences", "assess"],
+            &["start", "stop", "sync-sequences", "assess", "cutover"],
         )?;
         if action == "start" {
             return Ok(StartTaskEvent::Start(parse_event(rest)?));
+        }
+        if action == "cutover" {
+            return Ok(StartTaskEvent::Cutover(bounded_cutover(parse_event(
+                rest,
+            )?)?));
         }
         let _: Empty = parse_event(rest)?;
         Ok(match action.as_str() {

@@ -55,6 +55,7 @@ const FUNCTIONS: &[FunctionContract] = &[
             ("stop", "ActionResult"),
             ("sync-sequences", "SequencesResult"),
             ("assess", "AssessReport"),
+            ("cutover", "CutoverResult"),
         ],
     },
     FunctionContract {
@@ -98,6 +99,7 @@ pub fn schemas() -> Map<String, Value> {
     add("ActionResult", schema::<engine::ActionResult>());
     add("SequencesResult", schema::<engine::SequencesResult>());
     add("AssessReport", schema::<engine::AssessReport>());
+    add("CutoverResult", schema::<cutover::CutoverResult>());
     add("Handle", schema::<engine::Handle>());
     add("PollEvent", schema::<engine::PollEvent>());
     add("Progress", schema::<engine::Progress>());

@@ -1,6 +1,7 @@
 //! `report`: its event (everything the state machine gathered), the report
 //! document it writes, and the summary it returns.
 
+use crate::contract::cutover::CutoverResult;
 use crate::contract::engine::{
     ActionResult, AssessReport, EngineKind, Outcome, Phase, Progress, SequencesResult,
 };
@@ -12,13 +13,16 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// What the execution does: `migrate` (seed, replicate, prove) or `validate` (prove only).
+/// What the execution does: `migrate` (seed, replicate, prove), `validate`
+/// (prove only) or `cutover` (finish a migration: fence, drain, validate at
+/// rest, sequences, stop).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     #[default]
     Migrate,
     Validate,
+    Cutover,
 }
 
 impl Mode {
@@ -26,6 +30,7 @@ impl Mode {
         match self {
             Mode::Migrate => "migrate",
             Mode::Validate => "validate",
+            Mode::Cutover => "cutover",
         }
     }
 }
@@ -68,6 +73,9 @@ pub struct ReportEvent {
     pub sequences: Option<SequencesResult>,
     #[serde(default)]
     pub validation: Option<ValidationSection>,
+    /// The cut-over (mode `cutover`): the start-task event and its result.
+    #[serde(default)]
+    pub cutover: Option<CutoverSection>,
     /// A Step Functions Catch: `{"Error": "...", "Cause": "..."}`.
     #[serde(default)]
     pub error: Option<ExecutionError>,
@@ -98,6 +106,18 @@ pub struct ValidationSection {
     pub plan: Option<PlanResult>,
     #[serde(default)]
     pub results: Vec<TablesResult>,
+}
+
+/// Mode `cutover`: the start-task `cutover` event the machine sent (until
+/// its result replaces it), and that result.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CutoverSection {
+    /// The start-task event (`{"action": "cutover", "fence": …}`), recorded as given.
+    #[serde(default)]
+    pub request: Option<Value>,
+    #[serde(default)]
+    pub result: Option<CutoverResult>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
@@ -153,6 +173,8 @@ pub struct Report {
     pub seed: Option<SeedSection>,
     /// The premigration assessment, when the execution ran one.
     pub assessment: Option<AssessReport>,
+    /// The cut-over, when the execution ran one (mode `cutover`).
+    pub cutover: Option<CutoverResult>,
     pub validation_seconds: f64,
     pub failure: Option<ExecutionError>,
     /// Where the documents were written.

@@ -5,7 +5,8 @@
 //! (the target has applied the source up to the WAL position after the
 //! fence), [`validate`] (the final validation at rest), [`sequences`],
 //! [`stop`] (replication and what this migration created removed), and
-//! [`report`] (timeline, downtime, verdict). This file runs them in order.
+//! [`report`] (timeline, downtime, verdict; [`markdown`] renders it). This
+//! file runs them in order.
 //!
 //! A failure before the stop is a rollback: the fence is undone exactly
 //! (what it changed is recorded as it goes), replication is left running,
@@ -18,6 +19,7 @@
 pub mod drain;
 pub mod engine;
 pub mod fence;
+pub mod markdown;
 pub mod precondition;
 pub mod report;
 pub mod sequences;
@@ -87,7 +89,12 @@ impl Classify for CutoverError {
             CutoverError::Refused { .. } => ErrorType::CutoverRefused,
             CutoverError::Abort { .. } => ErrorType::MigrationFailed,
             CutoverError::UnfenceFailed { .. } => ErrorType::UnfenceFailed,
-            CutoverError::StopFailed { source, .. } => source.error_type(),
+            // Never retried: the source is fenced and replication half
+            // stopped; a second run would find nothing to cut over.
+            CutoverError::StopFailed { source, .. } => match source.error_type() {
+                t if t.is_transient() => ErrorType::MigrationFailed,
+                t => t,
+            },
             CutoverError::NoRow { .. } | CutoverError::Row(_) => ErrorType::DatabaseError,
             CutoverError::Engine(e) => e.error_type(),
             CutoverError::Validate(e) => e.error_type(),
@@ -136,9 +143,12 @@ impl<E: CutoverEngine> Cutover<'_, E> {
         } else {
             let applied = fence::apply(&control, self.request, &schemas, &mut record).await;
             report.fence_record = Some(record.clone());
+            let undo = fence::undo_by_hand(&self.source.dbname, &record);
+            let changed = !record.roles.is_empty() || record.read_only_before.is_some();
+            report.fence_undo = changed.then(|| undo.clone());
             match applied {
                 Ok(detail) => {
-                    tracing::warn!(undo = %fence::undo_by_hand(&self.source.dbname, &record), "source fenced");
+                    tracing::warn!(%undo, "source fenced");
                     report.mark(CutoverStep::Fenced, detail);
                 }
                 Err(e) => return self.roll_back(report, &record, e).await,

@@ -1,5 +1,6 @@
 //! Step 7: the timeline of the steps (each with its time), the write
-//! downtime (fence to ready) and the result document.
+//! downtime (fence to ready) and the result document (rendered by
+//! [`super::markdown`]).
 
 use crate::contract::cutover::{
     CutoverRequest, CutoverResult, CutoverStep, CutoverVerdict, FenceRecord, FinalValidation,
@@ -17,6 +18,7 @@ pub struct Report {
     timeline: Vec<TimelineEntry>,
     pub drain_lsn: Option<String>,
     pub fence_record: Option<FenceRecord>,
+    pub fence_undo: Option<String>,
     pub validation: Option<FinalValidation>,
     pub sequences: Option<SequencesResult>,
     pub stop: Option<ActionResult>,
@@ -30,6 +32,7 @@ impl Report {
             timeline: Vec::new(),
             drain_lsn: None,
             fence_record: None,
+            fence_undo: None,
             validation: None,
             sequences: None,
             stop: None,
@@ -67,6 +70,7 @@ impl Report {
             timeline: self.timeline,
             drain_lsn: self.drain_lsn,
             fence_record: self.fence_record,
+            fence_undo: self.fence_undo,
             validation: self.validation,
             sequences: self.sequences,
             stop: self.stop,
@@ -84,38 +88,7 @@ impl Report {
     }
 }
 
-/// The result as a person reads it (the CLI's stdout).
-pub fn render(result: &CutoverResult) -> String {
-    use std::fmt::Write as _;
-    let mut out = format!(
-        "# Cut-over{}: {}\n\n",
-        if result.rehearsal { " rehearsal" } else { "" },
-        result.verdict.as_str()
-    );
-    if let Some(reason) = &result.reason {
-        let _ = writeln!(out, "Aborted: {reason}\n");
-    }
-    let _ = writeln!(out, "| step | at | +s | detail |\n|---|---|---|---|");
-    for e in &result.timeline {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {:.2} | {} |",
-            e.step.as_str(),
-            e.at,
-            e.seconds,
-            e.detail.replace('|', "\\|")
-        );
-    }
-    if let Some(d) = result.write_downtime_seconds {
-        let _ = writeln!(
-            out,
-            "\nwrite downtime: {d:.2} s (fence {} → {})",
-            result.fence.as_str(),
-            result.verdict.as_str()
-        );
-    }
-    out
-}
+pub use super::markdown::{render, section};
 
 #[cfg(test)]
 mod tests {

@@ -171,12 +171,14 @@ impl<S: ReportStore, N: Notifier, I: ReportIndex> ReportService<S, N, I> {
         // Embedded Metric Format: one JSON line on stdout, picked up by CloudWatch.
         println!("{}", report::emf_line(&report, &self.namespace, now_ms));
 
-        let subject = format!(
-            "dmsflow {}: {} ({})",
-            report.verdict.as_str().to_uppercase(),
-            report.execution,
-            report.mode
-        );
+        let subject = report::cutover::subject(&report).unwrap_or_else(|| {
+            format!(
+                "dmsflow {}: {} ({})",
+                report.verdict.as_str().to_uppercase(),
+                report.execution,
+                report.mode
+            )
+        });
         let message = format!(
             "{}\n\nReport: {}\nJSON: {}\n",
             report.summary,

@@ -1,8 +1,9 @@
-//! `start-task` handler: start, stop, sync sequences or assess. The engine
-//! comes from `MIGRATION_ENGINE`; the action logic ([`run_action`]) is generic
-//! over [`MigrationEngine`]. `assess` runs the premigration assessment
+//! `start-task` handler: start, stop, sync sequences, assess or cut over. The
+//! engine comes from `MIGRATION_ENGINE`; the action logic ([`run_action`]) is
+//! generic over [`MigrationEngine`]. `assess` runs the premigration assessment
 //! ([`crate::assess`]) and returns its report: a failed check is the report's
-//! `verdict`, not an error (the state machine's Choice decides).
+//! `verdict`, not an error (the state machine's Choice decides). `cutover`
+//! (`cutover.rs` beside this file) likewise: `aborted` is its verdict.
 
 use crate::assess::rds::RdsInstances;
 use crate::assess::rds_sdk::RdsSdk;
@@ -16,7 +17,10 @@ use crate::engine::{EngineKind, MigrationEngine};
 use crate::error::HandlerError;
 use crate::events::EventError;
 use crate::secrets::SecretStore;
+use crate::validate::ValidateOptions;
 use serde_json::Value;
+
+mod cutover;
 
 /// Start or stop through any engine.
 pub async fn run_action<E: MigrationEngine>(
@@ -39,10 +43,10 @@ pub async fn run_action<E: MigrationEngine>(
             tracing::info!(engine = %engine.kind(), "stop");
             engine.stop().await?
         }
-        StartTaskEvent::SyncSequences | StartTaskEvent::Assess => {
+        StartTaskEvent::SyncSequences | StartTaskEvent::Assess | StartTaskEvent::Cutover(_) => {
             return Err(HandlerError::new(
                 crate::ErrorType::InvalidEvent,
-                "sync-sequences and assess are not engine actions",
+                "sync-sequences, assess and cutover are not engine actions",
             ))
         }
     };
@@ -75,11 +79,25 @@ pub struct StartTaskService<S> {
     context: EngineContext<S>,
     /// The RDS client and instances `assess` checks; `None`: databases only.
     rds: Option<(RdsSdk, RdsInstances)>,
+    /// The validator's settings for the cut-over's final validation (the
+    /// validate-tables function's, from the same variables); its scope is
+    /// the migration's.
+    validate: ValidateOptions,
 }
 
 impl<S: SecretStore> StartTaskService<S> {
     pub fn new(context: EngineContext<S>) -> Self {
-        StartTaskService { context, rds: None }
+        StartTaskService {
+            context,
+            rds: None,
+            validate: ValidateOptions::default(),
+        }
+    }
+
+    /// The cut-over validates with these settings (see `ValidateConfig`).
+    pub fn with_validate(mut self, options: ValidateOptions) -> Self {
+        self.validate = options;
+        self
     }
 
     /// `assess` also checks these RDS instances through `sdk`.
@@ -99,6 +117,7 @@ impl<S: SecretStore> StartTaskService<S> {
                 super::to_json(&result)
             }
             StartTaskEvent::Assess => self.assess().await,
+            StartTaskEvent::Cutover(request) => self.cutover(&request).await,
             StartTaskEvent::Start(_) | StartTaskEvent::Stop => {
                 let engine = self
                     .context
@@ -179,6 +198,57 @@ mod tests {
         assert!(err.to_string().contains("`action`"), "{err}");
         let err = StartTaskEvent::from_value(json!({})).unwrap_err();
         assert!(err.to_string().contains("missing field `action`"), "{err}");
+    }
+
+    #[test]
+    fn cutover_events_parse_strictly_and_fit_a_lambda() {
+        use crate::contract::cutover::{CutoverRequest, FenceMode};
+        let event = json!({"action": "cutover", "fence": "roles", "fence_roles": ["app"],
+                           "quiet_seconds": 15, "drain_timeout_seconds": 300, "rehearsal": true});
+        assert_eq!(
+            StartTaskEvent::from_value(event).unwrap(),
+            StartTaskEvent::Cutover(CutoverRequest {
+                fence: FenceMode::Roles,
+                fence_roles: vec!["app".into()],
+                quiet_seconds: 15,
+                drain_timeout_seconds: 300,
+                rehearsal: true,
+            })
+        );
+        let minimal = json!({"action": "cutover", "fence": "read-only", "quiet_seconds": 1, "drain_timeout_seconds": 1});
+        let StartTaskEvent::Cutover(req) = StartTaskEvent::from_value(minimal).unwrap() else {
+            panic!("a cutover event");
+        };
+        assert!(req.fence_roles.is_empty() && !req.rehearsal);
+        let refused = |event: Value, needle: &str| {
+            let err = StartTaskEvent::from_value(event).unwrap_err().to_string();
+            assert!(err.contains(needle), "{needle}: {err}");
+        };
+        let base = json!({"action": "cutover", "fence": "none", "quiet_seconds": 15, "drain_timeout_seconds": 300});
+        let with = |key: &str, value: Value| {
+            let mut e = base.clone();
+            e[key] = value;
+            e
+        };
+        refused(with("rehersal", json!(true)), "rehersal");
+        refused(with("fence", json!("nologin")), "fence");
+        refused(with("fence_roles", json!("app")), "fence_roles");
+        refused(with("quiet_seconds", json!(-1)), "quiet_seconds");
+        refused(with("quiet_seconds", json!(0)), "quiet_seconds");
+        refused(
+            with("drain_timeout_seconds", json!(0)),
+            "drain_timeout_seconds",
+        );
+        refused(with("drain_timeout_seconds", json!(586)), "exceeds 600 s");
+        assert!(StartTaskEvent::from_value(with("drain_timeout_seconds", json!(585))).is_ok());
+        refused(
+            json!({"action": "cutover", "fence": "none", "quiet_seconds": 15}),
+            "drain_timeout_seconds",
+        );
+        refused(
+            json!({"action": "cutover", "quiet_seconds": 15, "drain_timeout_seconds": 300}),
+            "fence",
+        );
     }
 
     #[test]

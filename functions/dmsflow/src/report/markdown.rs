@@ -127,6 +127,10 @@ pub fn render(r: &Report) -> String {
     if let Some(a) = &r.assessment {
         assessment(&mut out, a);
     }
+    if let Some(c) = &r.cutover {
+        out.push_str(&crate::cutover::markdown::section(c));
+        out.push('\n');
+    }
     if !r.tables.is_empty() {
         let _ = writeln!(out, "## Tables\n");
         let _ = writeln!(

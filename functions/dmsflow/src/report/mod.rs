@@ -4,6 +4,7 @@
 //! directory), CloudWatch metrics in Embedded Metric Format on stdout, and an
 //! optional SNS notification.
 
+pub mod cutover;
 pub mod failure;
 pub mod markdown;
 pub mod sinks;
@@ -244,7 +245,7 @@ pub fn build(event: &ReportEvent, now: &str) -> Report {
             s
         }
     };
-    Report {
+    cutover::settle(Report {
         verdict,
         summary,
         mode: event.mode,
@@ -264,10 +265,11 @@ pub fn build(event: &ReportEvent, now: &str) -> Report {
         sequences: event.sequences.clone(),
         seed: event.seed.clone(),
         assessment: event.assessment.clone(),
+        cutover: event.cutover.as_ref().and_then(|c| c.result.clone()),
         validation_seconds,
         failure: event.error.clone(),
         locations: BTreeMap::new(),
-    }
+    })
 }
 
 /// A Step Functions `Cause` is often a JSON document from the failed Lambda:
