@@ -1,4 +1,5 @@
-//! The cut-over of a DMS migration: the DMS API on modeled responses
+//! The cut-over of a DMS migration (through start-task's `cutover` action,
+//! and the library): the DMS API on modeled responses
 //! (tests/common/dms.rs: task states, StopReplicationTask), the databases and
 //! the task's slot real. `pg_recvlogical` streams the slot as DMS's session
 //! does, and stops when StopReplicationTask is called (DMS's stop closes it).
@@ -12,13 +13,18 @@ use aws_sdk_databasemigration::Client as Dms;
 use aws_smithy_mocks::{mock, Rule};
 use common::dms::*;
 use common::pgbench::{pg_tool, url_for};
-use common::{exec, identical_pair, query_i64};
+use common::{exec, identical_pair, local_password, query_i64};
 use dmsflow::cutover::engine::DmsMigration;
-use dmsflow::cutover::{Cutover, CutoverRequest, CutoverVerdict, FenceMode};
+use dmsflow::cutover::{Cutover, CutoverRequest, CutoverResult, CutoverVerdict, FenceMode};
 use dmsflow::db::ConnectSpec;
-use dmsflow::engine::dms::SourceSlot;
+use dmsflow::engine::dms::{DmsClients, SourceSlot};
+use dmsflow::engine::setup::{EngineConfig, EngineContext};
+use dmsflow::handlers::start_task::StartTaskService;
 use dmsflow::scope::Scope;
+use dmsflow::secrets::StaticSecrets;
 use dmsflow::validate::ValidateOptions;
+use serde_json::json;
+use std::collections::HashMap;
 use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 
@@ -84,6 +90,36 @@ fn migration(dms: &[&Rule], cw: &[&Rule], source: &ConnectSpec, slot: &str) -> D
     }
 }
 
+/// The start-task service with MIGRATION_ENGINE=dms over `source` and
+/// `target` (their secrets), the task's slot named, the DMS API mocked.
+fn dms_service(
+    source: &ConnectSpec,
+    target: &ConnectSpec,
+    slot: &str,
+    clients: DmsClients,
+) -> StartTaskService<StaticSecrets> {
+    let secret = |spec: &ConnectSpec| {
+        json!({"username": spec.user, "password": local_password(), "host": spec.host,
+               "port": spec.port, "dbname": spec.dbname})
+        .to_string()
+    };
+    let secrets = StaticSecrets(HashMap::from([
+        ("src".to_owned(), secret(source)),
+        ("tgt".to_owned(), secret(target)),
+    ]));
+    let env: HashMap<&str, &str> = HashMap::from([
+        ("MIGRATION_ENGINE", "dms"),
+        ("DMS_TASK_ARN", TASK_ARN),
+        ("DMS_SOURCE_SLOT", slot),
+        ("SOURCE_SECRET_ARN", "src"),
+        ("TARGET_SECRET_ARN", "tgt"),
+        ("DB_SSLMODE", "disable"),
+        ("DB_SCHEMA", "shop"),
+    ]);
+    let config = EngineConfig::from_env(&env).unwrap();
+    StartTaskService::new(EngineContext::new(config, secrets, clients))
+}
+
 async fn slots_named(source: &ConnectSpec, slot: &str) -> i64 {
     query_i64(
         source,
@@ -116,24 +152,19 @@ async fn a_dms_cut_over_drains_to_the_slot_stops_the_task_and_drops_its_slot() {
         describe(task("stopping", true)),
         describe(task("stopped", true)),
     );
-    let m = migration(
-        &[&d1, &t1, &i1, &d2, &stop, &d3, &d4],
-        &[&l1],
-        &source,
-        SLOT,
-    );
-    let request = request();
-    let result = Cutover {
-        engine: &m,
-        source: &source,
-        target: &target,
-        request: &request,
-        validate: ValidateOptions::default(),
-        in_sync_lag_seconds: 5.0,
-    }
-    .run()
-    .await
-    .expect("cut-over");
+    // Through start-task, configured as the Lambda is (MIGRATION_ENGINE=dms).
+    let clients = DmsClients {
+        dms: dms_client(&[&d1, &t1, &i1, &d2, &stop, &d3, &d4]),
+        cloudwatch: cw_client(&[&l1]),
+    };
+    let answer = dms_service(&source, &target, SLOT, clients)
+        .handle(
+            json!({"action": "cutover", "fence": "none", "quiet_seconds": 1,
+                       "drain_timeout_seconds": 30}),
+        )
+        .await
+        .expect("cut-over");
+    let result: CutoverResult = serde_json::from_value(answer).unwrap();
     assert_eq!(result.verdict, CutoverVerdict::Ready, "{result:#?}");
     assert_eq!(stop.num_calls(), 1);
     let stopped = result.stop.as_ref().unwrap();

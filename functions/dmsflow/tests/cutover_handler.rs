@@ -4,7 +4,7 @@
 //! (typed error, nothing changed); a rehearsal is `ready` and leaves
 //! replication running; the real cut-over with fence `none` is `ready`,
 //! every table identical at rest, sequences synced, nothing of the migration
-//! left. With MIGRATION_ENGINE=dms the action is refused with a typed error.
+//! left. The DMS engine's cut-over: tests/cutover_dms.rs.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
@@ -181,33 +181,4 @@ async fn the_cutover_action_refuses_rehearses_then_cuts_over_leaving_nothing() {
         assert_eq!(behind, 0, "every target sequence was set");
     })
     .await;
-}
-
-#[tokio::test]
-async fn the_dms_engine_cutover_is_refused_saying_how_to_finish() {
-    let env: HashMap<&str, &str> = HashMap::from([
-        ("MIGRATION_ENGINE", "dms"),
-        (
-            "DMS_TASK_ARN",
-            "arn:aws:dms:us-east-1:123456789012:task:CUTOVER",
-        ),
-    ]);
-    let config = EngineConfig::from_env(&env).unwrap();
-    let sdk = dmsflow::aws::sdk_config().await;
-    let service = StartTaskService::new(EngineContext::new(
-        config,
-        StaticSecrets(HashMap::new()),
-        DmsClients::new(&sdk),
-    ));
-    let err = service
-        .handle(cutover_event("none", &[], false))
-        .await
-        .unwrap_err();
-    assert_eq!(err.error_type, ErrorType::CutoverRefused);
-    assert!(
-        err.message.contains("not available in this version"),
-        "{}",
-        err.message
-    );
-    assert!(err.message.contains("sync-sequences"), "{}", err.message);
 }

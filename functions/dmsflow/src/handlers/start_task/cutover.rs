@@ -1,36 +1,28 @@
 //! `{"action": "cutover"}`: the cut-over of the configured migration. The
-//! native engine comes from the [`EngineContext`] exactly as for start and
-//! stop; the final validation uses the service's validator settings. A
+//! engine comes from the [`EngineContext`] exactly as for start and stop
+//! (DMS: with the task's slot on the source, `DMS_SOURCE_SLOT` or the one
+//! logical slot); the final validation uses the service's validator settings. A
 //! verdict `aborted` is the result (the state machine's Choice decides);
 //! a refused request or a fence that could not be undone is a typed error.
 
 use super::StartTaskService;
-use crate::contract::cutover::{CutoverRequest, CutoverVerdict};
+use crate::contract::cutover::{CutoverRequest, CutoverResult, CutoverVerdict};
+use crate::cutover::engine::{CutoverEngine, DmsMigration};
 use crate::cutover::Cutover;
+use crate::db::ConnectSpec;
+use crate::engine::dms::SourceSlot;
 use crate::engine::setup::AnyEngine;
-use crate::error::{ErrorType, HandlerError};
+use crate::error::HandlerError;
 use crate::secrets::SecretStore;
 use serde_json::Value;
-
-/// Why the DMS engine cannot cut over here (one place: the DMS cut-over
-/// replaces this branch when it lands).
-pub const DMS_NOT_AVAILABLE: &str = "cut-over refused: the DMS engine's cut-over is not available in this version (only MIGRATION_ENGINE=native cuts over); nothing was changed. To finish a DMS migration: stop the application's writers on the source, wait until the task's CDC latency is 0, run mode `validate`, sync sequences (start-task {\"action\": \"sync-sequences\"}), then stop the task and point the application at the target";
 
 impl<S: SecretStore> StartTaskService<S> {
     /// Run the cut-over; its result document (`ready` or `aborted`).
     pub(super) async fn cutover(&self, request: &CutoverRequest) -> Result<Value, HandlerError> {
         let config = &self.context.config;
-        let engine = match self.context.engine_for(&config.handle()).await? {
-            AnyEngine::Native(engine) => engine,
-            AnyEngine::Dms(_) => {
-                return Err(HandlerError::new(
-                    ErrorType::CutoverRefused,
-                    DMS_NOT_AVAILABLE,
-                ))
-            }
-        };
         let (source, target) = self.context.databases().await?;
         tracing::info!(
+            engine = %config.engine,
             fence = request.fence.as_str(),
             roles = ?request.fence_roles,
             quiet_seconds = request.quiet_seconds,
@@ -38,15 +30,26 @@ impl<S: SecretStore> StartTaskService<S> {
             rehearsal = request.rehearsal,
             "cut-over"
         );
-        let cutover = Cutover {
-            engine: &engine,
-            source: &source,
-            target: &target,
-            request,
-            validate: self.validate.clone(),
-            in_sync_lag_seconds: config.in_sync_lag_seconds,
+        let result = match self.context.engine_for(&config.handle()).await? {
+            AnyEngine::Native(engine) => {
+                self.run_cutover(engine.as_ref(), &source, &target, request)
+                    .await?
+            }
+            AnyEngine::Dms(engine) => {
+                // The task's slot on the source, as poll-task reads it.
+                let migration = DmsMigration {
+                    engine,
+                    scope: config.common.scope(),
+                    slot: SourceSlot {
+                        source: source.clone(),
+                        name: config.dms_source_slot.clone(),
+                        max_bytes: config.in_sync_lag_bytes,
+                    },
+                };
+                self.run_cutover(&migration, &source, &target, request)
+                    .await?
+            }
         };
-        let result = cutover.run().await?;
         match result.verdict {
             CutoverVerdict::Ready => tracing::info!(
                 downtime_seconds = result.write_downtime_seconds,
@@ -59,5 +62,23 @@ impl<S: SecretStore> StartTaskService<S> {
             ),
         }
         super::super::to_json(&result)
+    }
+
+    async fn run_cutover<E: CutoverEngine>(
+        &self,
+        engine: &E,
+        source: &ConnectSpec,
+        target: &ConnectSpec,
+        request: &CutoverRequest,
+    ) -> Result<CutoverResult, HandlerError> {
+        let cutover = Cutover {
+            engine,
+            source,
+            target,
+            request,
+            validate: self.validate.clone(),
+            in_sync_lag_seconds: self.context.config.in_sync_lag_seconds,
+        };
+        Ok(cutover.run().await?)
     }
 }
