@@ -325,10 +325,10 @@ pub const TARGET_DB_INSTANCE_ID: Var<Text> = text(
 );
 pub const IN_SYNC_LAG_SECONDS: Var<Number> = Var {
     name: "IN_SYNC_LAG_SECONDS",
-    functions: &[PollTask],
+    functions: &[StartTask, PollTask],
     required_by: NONE,
     computed_default: None,
-    description: "CDC lag under which poll-task reports `in-sync` (the event may override).",
+    description: "CDC lag under which poll-task reports `in-sync` (the event may override), and the cut-over's precondition (start-task) counts as in sync.",
     value: Number {
         default: 5.0,
         min: 0.0,
@@ -361,7 +361,7 @@ pub const CUTOVER_QUIET_SECONDS: Var<Integer> = Var {
 };
 pub const IN_SYNC_LAG_BYTES: Var<Integer> = Var {
     name: "IN_SYNC_LAG_BYTES",
-    functions: &[PollTask],
+    functions: &[StartTask, PollTask],
     required_by: NONE,
     computed_default: None,
     description: "WAL bytes the target may not have confirmed for poll-task to report `in-sync` (with IN_SYNC_LAG_SECONDS; native engine and DMS with a readable source slot).",
