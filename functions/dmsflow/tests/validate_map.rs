@@ -110,7 +110,7 @@ async fn run_map(
             }));
         }
     }
-    let base = format!("{}map/run-1/", plan["results"]["prefix"].as_str().unwrap());
+    let base = format!("{}/run-1/", plan["map"]["prefix"].as_str().unwrap());
     put(s3, &format!("{base}SUCCEEDED_0.json"), &json!(children)).await;
     let manifest = json!({
         "DestinationBucket": BUCKET, "MapRunArn": "arn:aws:states:local:0:mapRun:m/run-1",
@@ -146,7 +146,8 @@ async fn items_and_results_go_through_s3_and_the_report_reads_every_one() {
     assert!(plan.get("work").is_none(), "{plan:#}");
     assert_eq!(plan["checks"]["table_set"], "pass", "{plan:#}");
     assert_eq!(plan["items"]["key"], "validation/vm-run-1/items.json");
-    assert_eq!(plan["results"]["prefix"], "validation/vm-run-1/");
+    assert_eq!(plan["results"]["prefix"], "validation/vm-run-1/results/");
+    assert_eq!(plan["map"]["prefix"], "validation/vm-run-1/map");
     let items = get(&s3, "validation/vm-run-1/items.json").await;
     assert_eq!(items.as_array().unwrap().len(), 6);
     let full = get(&s3, "validation/vm-run-1/plan.json").await;

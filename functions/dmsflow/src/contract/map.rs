@@ -82,9 +82,10 @@ pub struct PlanSummary {
     pub plan: S3Object,
     /// The work items: a JSON array of `WorkItem` (the Map's ItemReader).
     pub items: S3Object,
-    /// Where the items' results go: `results/<item>.json`, and the Map's
-    /// ResultWriter under `map/`.
+    /// Where the items' full results go (`<item>.json`).
     pub results: S3Prefix,
+    /// The Map's ResultWriter `Bucket` and `Prefix`.
+    pub map: S3Prefix,
 }
 
 /// What `table` returns when its event names an `item`: the full result

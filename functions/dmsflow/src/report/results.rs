@@ -202,7 +202,11 @@ impl<'a> RunObjects<'a> {
             items: items_at,
             results: S3Prefix {
                 bucket: self.bucket.clone(),
-                prefix: self.base.clone(),
+                prefix: format!("{}results/", self.base),
+            },
+            map: S3Prefix {
+                bucket: self.bucket.clone(),
+                prefix: format!("{}map", self.base),
             },
         })
     }
