@@ -29,7 +29,8 @@ export function signV4({ method, url, body, region, accessKeyId, secretAccessKey
   const headers = { host: url.host, 'x-amz-content-sha256': payloadHash, 'x-amz-date': amzDate };
   if (sessionToken) headers['x-amz-security-token'] = sessionToken;
   const names = Object.keys(headers).sort();
-  const canonical = [method, url.pathname, '', ...names.map((n) => `${n}:${headers[n]}`), '', names.join(';'), payloadHash].join('\n');
+  const query = [...url.searchParams].map(([k, v]) => `${encode(k)}=${encode(v)}`).sort().join('&');
+  const canonical = [method, url.pathname, query, ...names.map((n) => `${n}:${headers[n]}`), '', names.join(';'), payloadHash].join('\n');
   const scope = `${day}/${region}/s3/aws4_request`;
   const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n');
   const key = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, day), region), 's3'), 'aws4_request');
@@ -61,8 +62,8 @@ export function endpointS3(env = process.env, endpoint = env.AWS_ENDPOINT_URL_S3
     secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? 'test',
     sessionToken: env.AWS_SESSION_TOKEN,
   };
-  const call = async (method, bucket, key, body) => {
-    const url = new URL(`${endpoint.replace(/\/+$/, '')}/${encode(bucket)}/${key.split('/').map(encode).join('/')}`);
+  const call = async (method, bucket, key, body, query = '') => {
+    const url = new URL(`${endpoint.replace(/\/+$/, '')}/${encode(bucket)}/${key.split('/').map(encode).join('/')}${query}`);
     const where = `s3://${bucket}/${key}`;
     let res;
     try {
@@ -78,6 +79,11 @@ export function endpointS3(env = process.env, endpoint = env.AWS_ENDPOINT_URL_S3
     endpoint,
     getObject: (bucket, key) => call('GET', bucket, key),
     putObject: (bucket, key, body) => call('PUT', bucket, key, body).then(() => undefined),
+    /** Keys under a prefix (the first 1000: enough for tests and checks). */
+    listKeys: async (bucket, prefix) => {
+      const xml = await call('GET', bucket, '', undefined, `?list-type=2&prefix=${encode(prefix)}`);
+      return [...xml.matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => m[1].replace(/&amp;/g, '&'));
+    },
     createBucket: (bucket) => call('PUT', bucket, '').catch((e) => {
       if (e.code !== 'BucketAlreadyOwnedByYou' && e.code !== 'BucketAlreadyExists') throw e;
     }),
@@ -97,6 +103,7 @@ export function memoryS3() {
     putObject: async (bucket, key, body) => {
       objects.set(`${bucket}/${key}`, String(body));
     },
+    listKeys: async (bucket, prefix) => [...objects.keys()].filter((k) => k.startsWith(`${bucket}/${prefix}`)).map((k) => k.slice(bucket.length + 1)),
     createBucket: async () => {},
   };
 }

@@ -7,6 +7,11 @@
 // fixture functions/dmsflow/tests/fixtures/progress.json, its phase changed.
 import { readFileSync } from 'node:fs';
 import { functionOfArn } from '../render.mjs';
+import { ensureLocalS3 } from './local-s3.mjs';
+
+// The S3 of the fake validate-tables and report unless a script brings its
+// own (`script.s3`): moto, shared with a runner process the test spawns.
+const LOCAL_S3 = await ensureLocalS3();
 
 /**
  * A function error as aws-local-stepfunctions sees it: Retry and Catch match
@@ -277,7 +282,7 @@ export function world(script = {}) {
         if (payload.action === 'plan') {
           const checks = { table_set: check('pass'), enums: check('pass'), replication_slots: check('pass'), cdc_proof: payload.changes ? check('pass', `${payload.changes.applied} changed keys verified`) : null };
           const plan = { status: script.planStatus ?? 'identical', schemas: ['shop'], checks, work, source_rows_estimate: 990, seconds: 0.02 };
-          return payload.run ? storePlan(script.s3, payload.run, plan) : plan;
+          return payload.run ? storePlan(script.s3 ?? LOCAL_S3, payload.run, plan) : plan;
         }
         inFlight += 1;
         maxInFlight = Math.max(maxInFlight, inFlight);
@@ -285,10 +290,10 @@ export function world(script = {}) {
         inFlight -= 1;
         const status = script.errored?.includes(payload.table) ? 'error' : script.different?.includes(payload.table) ? 'different' : script.unverified?.includes(payload.table) ? 'unverified' : 'identical';
         const result = tablesResult(payload.table, status, payload.chunk ?? null);
-        return payload.item ? storeResult(script.s3, payload, result) : result;
+        return payload.item ? storeResult(script.s3 ?? LOCAL_S3, payload, result) : result;
       }
       case 'report':
-        return reportResult(await readStored(script.s3, payload));
+        return reportResult(await readStored(script.s3 ?? LOCAL_S3, payload));
       default:
         throw new Error(`unreachable: ${fn}`);
     }
@@ -337,7 +342,7 @@ const at = (run, name) => ({ bucket: VALIDATION_BUCKET, key: `validation/${run}/
 
 /** plan with a run: the plan and its items in S3, a PlanSummary back. */
 async function storePlan(s3, run, plan) {
-  needS3(s3);
+  await needS3(s3).createBucket(VALIDATION_BUCKET);
   const [planAt, itemsAt] = [at(run, 'plan.json'), at(run, 'items.json')];
   await s3.putObject(itemsAt.bucket, itemsAt.key, JSON.stringify(plan.work));
   await s3.putObject(planAt.bucket, planAt.key, JSON.stringify(plan));
