@@ -121,15 +121,13 @@ async fn run_map(
            "ResultWriterDetails": {"Bucket": BUCKET, "Key": format!("{base}manifest.json")}})
 }
 
-fn reporter() -> impl std::future::Future<Output = ReportService<S3Store, NoNotifier>> {
-    async {
-        let sdk = dmsflow::aws::sdk_config().await;
-        ReportService::new(
-            S3Store::new(&sdk, BUCKET.into(), "reports/".into()),
-            NoNotifier,
-            "dmsflow-test".into(),
-        )
-    }
+async fn reporter() -> ReportService<S3Store, NoNotifier> {
+    let sdk = dmsflow::aws::sdk_config().await;
+    ReportService::new(
+        S3Store::new(&sdk, BUCKET.into(), "reports/".into()),
+        NoNotifier,
+        "dmsflow-test".into(),
+    )
 }
 
 #[tokio::test]

@@ -187,7 +187,7 @@ impl<T> Default for ValidationResults<T> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum ValidationPlan<P> {
-    Stored(PlanSummary),
+    Stored(Box<PlanSummary>),
     Inline(P),
 }
 

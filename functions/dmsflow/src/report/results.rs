@@ -252,7 +252,7 @@ pub async fn resolve(
     let results = match section.results {
         ValidationResults::Map(output) => {
             let work = plan.as_ref().map(|p| p.work.as_slice()).unwrap_or_default();
-            read_map_results(store, &output, work, summary.as_ref()).await?
+            read_map_results(store, &output, work, summary.as_deref()).await?
         }
         ValidationResults::Inline(results) => results,
     };
