@@ -379,6 +379,8 @@ export async function runLocal(opts, log) {
   say(`largest state payload ${largest.bytes} bytes (${largest.state ?? '-'} ${largest.what ?? ''}, ${largest.execution ?? '-'}); ${stats.children} child executions (map items run)`);
   document.largest_payload = largest;
   document.children = stats.children;
+  // The same two figures under the names scripts/scale-run.check.py reads.
+  document.stats = { childExecutions: stats.children, largestStatePayloadBytes: largest.bytes };
   if (status !== 'SUCCEEDED') {
     const event = statusChangeEvent({ name, status, startedMs: started, stoppedMs: stopped, input: opts.input, error: document.error, cause: document.cause });
     document.failure_report = await reportStatusChange(opts, event, say);

@@ -274,6 +274,7 @@ test('the Distributed Map through moto S3: items and results go through S3, the 
     const r = await runner(args(fake.port, { mode: 'validate', validation_concurrency: 8 }, '--name', 'runner-map'));
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.out.children, 320, 'one child execution per work item');
+    assert.deepEqual(r.out.stats, { childExecutions: 320, largestStatePayloadBytes: r.out.largest_payload.bytes }, 'the figures the scale run reads');
     assert.equal(fake.w.payloads('validate-tables').length, 321, 'the plan and 320 items');
     // In S3: the items the plan wrote, every child's full result, the ResultWriter's files.
     const items = JSON.parse(await s3.getObject('dmsflow-reports', 'validation/runner-map/items.json'));
