@@ -88,6 +88,8 @@ export DB_SCHEMA=shop DB_SSLMODE=verify-full DB_CA_BUNDLE="$DMSFLOW_PG_CA"
 export MIGRATION_ENGINE=native NATIVE_SOURCE_SSLMODE=verify-full NATIVE_SOURCE_SSLROOTCERT="$DMSFLOW_PG_CA"
 export IN_SYNC_LAG_SECONDS=5 VALIDATE_SETTLE_SECONDS=2 VALIDATE_RECHECKS=3
 export REPORT_BUCKET=dmsflow-demo-reports REPORT_PREFIX=reports/ METRICS_NAMESPACE=dmsflow-demo
+# The Distributed Map's work items and item results: the report bucket, as on AWS.
+export VALIDATION_BUCKET=dmsflow-demo-reports VALIDATION_PREFIX=validation/
 export RUST_LOG="${RUST_LOG:-warn}"
 
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"

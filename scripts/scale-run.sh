@@ -169,6 +169,8 @@ export SOURCE_SECRET_ARN=dmsflow/scale/source TARGET_SECRET_ARN=dmsflow/scale/ta
 export DB_SCHEMA="$SCHEMAS" DB_SSLMODE=verify-full DB_CA_BUNDLE="$DMSFLOW_PG_CA"
 export MIGRATION_ENGINE=native VALIDATE_SETTLE_SECONDS=2 VALIDATE_RECHECKS=3
 export REPORT_BUCKET=dmsflow-scale-reports REPORT_PREFIX=reports/ METRICS_NAMESPACE=dmsflow-scale
+# The Distributed Map's work items and item results (validate-tables, report).
+export VALIDATION_BUCKET=dmsflow-scale-reports VALIDATION_PREFIX=validation/
 export RUST_LOG="${RUST_LOG:-warn}"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }

@@ -16,8 +16,16 @@
 //   --before-validate CMD           shell command run once, just before the validation plan is invoked
 //   --abort-at STATE                abort the execution when the Task STATE is reached (as a person would:
 //                                   StopExecution); Ctrl-C (SIGINT) aborts it too
+//   --s3-endpoint URL               the local S3 (moto) for the Distributed Map (default:
+//                                   AWS_ENDPOINT_URL_S3, then AWS_ENDPOINT_URL)
 //   --output FILE                   write the final JSON there instead of stdout
 //   --quiet                         no progress on stderr
+// The Distributed Map ("Validate tables") is emulated (distributed-map.mjs):
+// items read from S3, one child execution per item, results written to S3 in
+// the ResultWriter's format. The output names the largest state payload (bytes
+// of the JSON of any state's input or output, children included, as AWS holds
+// them; the emulation's own item list is S3 on AWS and does not count) and the
+// number of child executions.
 // An execution that ends FAILED or ABORTED is then reported to the `report`
 // function as EventBridge would on AWS ("Step Functions Execution Status
 // Change"): report writes a failure report unless the execution wrote its own.
@@ -30,6 +38,8 @@ import { openSync, writeSync, closeSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { render, functionOfArn } from './render.mjs';
+import { localDistributedMaps } from './distributed-map.mjs';
+import { endpointS3 } from './s3.mjs';
 
 /**
  * An error as aws-local-stepfunctions sees it: Retry/Catch match `ErrorEquals`
@@ -45,7 +55,7 @@ export class InvokeError extends Error {
 /** A problem of the runner itself (exit code 2), not of the execution. */
 class RunnerError extends Error {}
 
-const USAGE = 'usage: run-local.mjs [--input JSON] [--port N] [--host H] [--name NAME] [--poll-interval-override-ms N] [--retry-interval-override-ms N] [--events FILE] [--before-validate CMD] [--abort-at STATE] [--output FILE] [--quiet]';
+const USAGE = 'usage: run-local.mjs [--input JSON] [--port N] [--host H] [--name NAME] [--poll-interval-override-ms N] [--retry-interval-override-ms N] [--events FILE] [--before-validate CMD] [--abort-at STATE] [--s3-endpoint URL] [--output FILE] [--quiet]';
 
 export function parseArgs(argv) {
   const opts = { input: { mode: 'migrate' }, port: 9000, host: '127.0.0.1', quiet: false };
@@ -86,6 +96,7 @@ export function parseArgs(argv) {
       case '--before-validate': opts.beforeValidate = value(); break;
       case '--abort-at': opts.abortAt = value(); break;
       case '--output': opts.output = value(); break;
+      case '--s3-endpoint': opts.s3Endpoint = value(); break;
       case '--quiet': opts.quiet = true; break;
       case '-h':
       case '--help': throw new RunnerError(USAGE);
@@ -175,7 +186,8 @@ function describeResult(fn, payload, result) {
       }
       return `${result.outcome}: ${result.message}`;
     case 'validate-tables':
-      if (payload.action === 'plan') return `${result.work?.length ?? 0} work items, database checks ${result.status}`;
+      if (payload.action === 'plan') return `${result.work?.length ?? result.work_items ?? 0} work items${result.items ? ` (s3://${result.items.bucket}/${result.items.key})` : ''}, database checks ${result.status}`;
+      if (result.result) return `${result.table}${result.chunk !== null && result.chunk !== undefined ? ` [chunk ${result.chunk + 1}]` : ''} ${result.status}${result.differences ? ` (${result.differences} rows differ)` : ''}`;
       return (result.tables ?? []).map((t) => `${t.table}${t.chunk ? ` [chunk ${t.chunk.index + 1}/${t.chunk.count}]` : ''} ${t.status}${t.differences?.count ? ` (${t.differences.count} rows differ)` : ''}`).join(', ');
     case 'report':
       return `verdict ${result.verdict}: ${result.summary}${result.report?.markdown ? `\n         report: ${result.report.markdown}` : ''}`;
@@ -224,7 +236,26 @@ export async function runLocal(opts, log) {
     if (aborted) return;
     aborted = why;
     say(`aborting the execution: ${why}`);
+    for (const child of children) child.abort();
     execution.abort();
+  };
+  const children = new Set(); // running child executions of the Distributed Map
+  const stats = { children: 0, largest: { bytes: 0 } };
+  /** The largest state input/output (bytes of its JSON), over the execution and its children. */
+  const measure = (event, where) => {
+    for (const what of ['input', 'output']) {
+      if (!event.state || event.state[what] === undefined) continue;
+      const bytes = Buffer.byteLength(JSON.stringify(event.state[what]) ?? '');
+      if (bytes > stats.largest.bytes) stats.largest = { bytes, state: event.state.name, what, execution: where };
+    }
+  };
+  const eventLine = (event) => {
+    const line = { t: event.timestamp - started, type: event.type, state: event.state.name, stateType: event.state.type };
+    if (event.index !== undefined) line.index = event.index;
+    if (event.Error !== undefined) Object.assign(line, { error: event.Error, cause: event.Cause });
+    if (event.type === 'StateRetried') Object.assign(line, { attempt: event.retry.attempt, errorEquals: event.retry.retrier.ErrorEquals });
+    if (event.type === 'StateCaught') line.next = event.catch.catcher.Next;
+    return line;
   };
 
   const handlers = {};
@@ -262,9 +293,38 @@ export async function runLocal(opts, log) {
   };
   visit(definition);
 
-  execution = new StateMachine(definition).run(opts.input, {
-    overrides: { taskResourceLocalHandlers: handlers, waitTimeOverrides, retryIntervalOverrides },
-    context: { Execution: { Name: name, Id: `arn:aws:states:local:000000000000:execution:dmsflow:${name}` } },
+  // The Distributed Map, emulated against the local S3 (distributed-map.mjs).
+  const s3 = endpointS3(process.env, opts.s3Endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
+  const context = { Execution: { Name: name, Id: `arn:aws:states:local:000000000000:execution:dmsflow:${name}` }, StateMachine: { Name: 'dmsflow' } };
+  const maps = localDistributedMaps(definition, {
+    s3,
+    context,
+    isAborted: () => Boolean(aborted),
+    register: (child) => {
+      children.add(child);
+      return () => children.delete(child);
+    },
+    onChild: (c) => {
+      if (c.type === 'started') stats.children += 1;
+      if (c.type !== 'event') return;
+      measure(c.event, `child ${c.index}`);
+      if (eventsFd !== null && c.event.state) writeSync(eventsFd, JSON.stringify({ ...eventLine(c.event), child: c.index }) + '\n');
+    },
+  });
+  const overrides = { taskResourceLocalHandlers: handlers, waitTimeOverrides, retryIntervalOverrides };
+  for (const [stateName, handler] of Object.entries(maps.handlersFor(overrides))) {
+    handlers[stateName] = async (input) => {
+      if (!s3) {
+        runnerError = new RunnerError(`${stateName} is a Distributed Map: it needs the local S3 (moto); set AWS_ENDPOINT_URL or --s3-endpoint`);
+        execution.abort();
+        throw runnerError;
+      }
+      return handler(input);
+    };
+  }
+  execution = new StateMachine(maps.definition, { validationOptions: { checkArn: false } }).run(opts.input, {
+    overrides,
+    context: { Execution: context.Execution },
   });
   say(`execution ${name}, input ${JSON.stringify(opts.input)}`);
   const onSigint = () => abort('SIGINT');
@@ -274,14 +334,10 @@ export async function runLocal(opts, log) {
   const logging = (async () => {
     let lastTask = null;
     for await (const event of execution.eventLogs) {
-      if (eventsFd !== null && event.state) {
-        const line = { t: event.timestamp - started, type: event.type, state: event.state.name, stateType: event.state.type };
-        if (event.index !== undefined) line.index = event.index;
-        if (event.Error !== undefined) Object.assign(line, { error: event.Error, cause: event.Cause });
-        if (event.type === 'StateRetried') Object.assign(line, { attempt: event.retry.attempt, errorEquals: event.retry.retrier.ErrorEquals });
-        if (event.type === 'StateCaught') line.next = event.catch.catcher.Next;
-        writeSync(eventsFd, JSON.stringify(line) + '\n');
-      }
+      // The emulating Task is the Distributed Map on AWS: logged as one.
+      if (event.state && maps.maps[event.state.name]) event.state.type = 'Map';
+      measure(event, 'main');
+      if (eventsFd !== null && event.state) writeSync(eventsFd, JSON.stringify(eventLine(event)) + '\n');
       if (event.index !== undefined) continue; // Map iterations: their results are printed by the handler
       const state = event.state;
       if (event.type === 'StateEntered') {
@@ -320,6 +376,12 @@ export async function runLocal(opts, log) {
   const stopped = Date.now();
   const seconds = Math.round((stopped - started) / 100) / 10;
   say(`execution ${name}: ${status} in ${seconds.toFixed(1)} s${status === 'FAILED' ? ` (${document.error})` : ''}`);
+  const largest = stats.largest;
+  say(`largest state payload ${largest.bytes} bytes (${largest.state ?? '-'} ${largest.what ?? ''}, ${largest.execution ?? '-'}); ${stats.children} child executions (map items run)`);
+  document.largest_payload = largest;
+  document.children = stats.children;
+  // The same two figures under the names scripts/scale-run.check.py reads.
+  document.stats = { childExecutions: stats.children, largestStatePayloadBytes: largest.bytes };
   if (status !== 'SUCCEEDED') {
     const event = statusChangeEvent({ name, status, startedMs: started, stoppedMs: stopped, input: opts.input, error: document.error, cause: document.cause });
     document.failure_report = await reportStatusChange(opts, event, say);

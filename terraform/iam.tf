@@ -143,6 +143,27 @@ data "aws_iam_policy_document" "lambda_assess" {
   }
 }
 
+# validate-tables: a run's plan, work items and item results (contract::map), nothing else.
+data "aws_iam_policy_document" "lambda_validate" {
+  statement {
+    sid       = "WriteValidationObjects"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.this.arn}/${var.validation_prefix}*"]
+  }
+
+  statement {
+    sid       = "EncryptValidationObjects"
+    actions   = ["kms:GenerateDataKey"]
+    resources = [aws_kms_key.this.arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["s3.${local.region}.${local.dns_suffix}"]
+    }
+  }
+}
+
 data "aws_iam_policy_document" "lambda_report" {
   statement {
     sid       = "WriteReports"
@@ -188,6 +209,13 @@ data "aws_iam_policy_document" "lambda_report" {
       values   = ["${var.report_prefix}*"]
     }
   }
+
+  # The Distributed Map's results (the plan, the ResultWriter files, each item's result).
+  statement {
+    sid       = "ReadValidationResults"
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.this.arn}/${var.validation_prefix}*"]
+  }
 }
 
 data "aws_iam_policy_document" "lambda" {
@@ -198,6 +226,7 @@ data "aws_iam_policy_document" "lambda" {
     contains(local.db_functions, each.key) ? [data.aws_iam_policy_document.lambda_db_secrets.json] : [],
     contains(local.engine_functions, each.key) && local.dms_enabled ? [data.aws_iam_policy_document.lambda_dms[0].json] : [],
     each.key == "start-task" ? [data.aws_iam_policy_document.lambda_assess.json] : [],
+    each.key == "validate-tables" ? [data.aws_iam_policy_document.lambda_validate.json] : [],
     each.key == "report" ? [data.aws_iam_policy_document.lambda_report.json] : [],
   )
 }
@@ -275,6 +304,47 @@ data "aws_iam_policy_document" "sfn" {
       "xray:GetSamplingTargets",
     ]
     resources = ["*"]
+  }
+
+  # The Distributed Map ("Validate tables"): its child executions are
+  # executions of this state machine (execution:<name>/<map run>:<child>).
+  statement {
+    sid       = "StartTheMapsChildExecutions"
+    actions   = ["states:StartExecution"]
+    resources = [local.state_machine_arn]
+  }
+
+  statement {
+    sid       = "WatchTheMapsChildExecutions"
+    actions   = ["states:DescribeExecution", "states:StopExecution"]
+    resources = ["arn:${local.partition}:states:${local.region}:${local.account_id}:execution:${local.name}/*:*"]
+  }
+
+  # ItemReader: the work items the plan wrote (<prefix><run>/items.json).
+  statement {
+    sid       = "ReadTheWorkItems"
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.this.arn}/${var.validation_prefix}*/items.json"]
+  }
+
+  # ResultWriter: the children's outputs under <prefix><run>/map/ (multipart uploads).
+  statement {
+    sid       = "WriteTheMapResults"
+    actions   = ["s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"]
+    resources = ["${aws_s3_bucket.this.arn}/${var.validation_prefix}*/map/*"]
+  }
+
+  # The bucket is SSE-KMS with the deployment's key.
+  statement {
+    sid       = "UseTheBucketKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.this.arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["s3.${local.region}.${local.dns_suffix}"]
+    }
   }
 }
 

@@ -42,6 +42,8 @@ locals {
     IN_SYNC_LAG_SECONDS                = tostring(var.in_sync_lag_seconds)
     VALIDATE_WORKERS                   = tostring(var.validate_workers)
     VALIDATE_STATEMENT_TIMEOUT_SECONDS = tostring(local.validate_statement_timeout)
+    VALIDATION_BUCKET                  = aws_s3_bucket.this.bucket
+    VALIDATION_PREFIX                  = var.validation_prefix
     REPORT_BUCKET                      = aws_s3_bucket.this.bucket
     REPORT_PREFIX                      = var.report_prefix
     REPORT_SNS_TOPIC_ARN               = aws_sns_topic.this.arn

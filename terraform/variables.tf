@@ -435,6 +435,17 @@ variable "report_prefix" {
   }
 }
 
+variable "validation_prefix" {
+  description = "VALIDATION_PREFIX: key prefix, in the report bucket, of the Distributed Map's work items and per-item results (ends with /)."
+  type        = string
+  default     = "validation/"
+
+  validation {
+    condition     = can(regex("^([A-Za-z0-9!_.*'()-]+/)+$", var.validation_prefix))
+    error_message = "validation_prefix must be one or more path segments, each ending with /, e.g. validation/."
+  }
+}
+
 variable "report_expiration_days" {
   description = "Reports (and their old versions) are deleted this many days after they are written."
   type        = number

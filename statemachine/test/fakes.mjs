@@ -7,6 +7,16 @@
 // fixture functions/dmsflow/tests/fixtures/progress.json, its phase changed.
 import { readFileSync } from 'node:fs';
 import { functionOfArn } from '../render.mjs';
+import { ensureLocalS3 } from './local-s3.mjs';
+
+// The S3 of the fake validate-tables and report unless a script brings its
+// own (`script.s3`): moto, shared with a runner process the test spawns.
+// Without one, only the tests that reach the Distributed Map fail, saying why.
+const LOCAL_S3 = await ensureLocalS3().catch((e) => ({
+  getObject: async () => { throw e; },
+  putObject: async () => { throw e; },
+  createBucket: async () => { throw e; },
+}));
 
 /**
  * A function error as aws-local-stepfunctions sees it: Retry and Catch match
@@ -68,6 +78,9 @@ const handle = (v, p) => {
 };
 const chunk = (v, p) => object(v, p, { index: required(uint), count: required(uint), key_column: required(str), lower: optional((x) => x), upper: optional((x) => x) });
 const changesDoc = (v, p) => object(v, p, Object.fromEntries(CHANGES_FIELDS.map((f) => [f, required((x) => x)])));
+// A run name is one key segment (contract::map::check_run_name).
+const runName = (v, p) => (typeof v === 'string' && /^[A-Za-z0-9._-]{1,80}$/.test(v) && v !== '.' && v !== '..' ? v : fail(p, `${JSON.stringify(v)} is not a run name`));
+const itemRef = (v, p) => object(v, p, { run: required(runName), item: required(uint) });
 const overrides = { rechecks: optional(uint), settle_seconds: optional(uint), sequences: optional(oneOf('fail', 'warn')) };
 
 /** The event parsers of the five functions (what the Rust side accepts). */
@@ -85,8 +98,8 @@ export const PARSERS = {
   }),
   'poll-task': (e) => object(e, '', { handle: required(handle), in_sync_lag_seconds: optional(number) }),
   'validate-tables': (e) => tagged(e, 'action', {
-    plan: { tables: optional(strings), changes: optional(changesDoc), ...overrides },
-    table: { table: required(str), chunk: optional(chunk), ...overrides },
+    plan: { tables: optional(strings), changes: optional(changesDoc), run: optional(runName), ...overrides },
+    table: { table: required(str), chunk: optional(chunk), item: optional(itemRef), ...overrides },
     tables: { tables: required(strings), ...overrides },
   }),
   report: (e) => object(e, '', {
@@ -101,8 +114,8 @@ export const PARSERS = {
     cdc: optional((v, p) => object(v, p, { changes: optional(changesDoc), progress: optional(anyObject) })),
     sequences: optional(anyObject),
     validation: optional((v, p) => object(v, p, {
-      plan: optional((x, q) => object(x, q, Object.fromEntries(PLAN_FIELDS.map((f) => [f, required((y) => y)])))),
-      results: required((x, q) => (Array.isArray(x) ? x : fail(q, 'expected a list of validate-tables results'))),
+      plan: optional((x, q) => object(x, q, Object.fromEntries((isObject(x) && 'run' in x ? PLAN_SUMMARY_FIELDS : PLAN_FIELDS).map((f) => [f, required((y) => y)])))),
+      results: required((x, q) => (Array.isArray(x) ? x : object(x, q, { MapRunArn: required(str), ResultWriterDetails: required((y, r) => object(y, r, { Bucket: required(str), Key: required(str) })) }))),
     })),
     error: optional((v, p) => object(v, p, { Error: required(str), Cause: optional(str) })),
   }),
@@ -112,6 +125,7 @@ export const PARSERS = {
 export const CHANGES_FIELDS = ['mode', 'schema', 'seed', 'requested', 'applied', 'inserted', 'updated', 'deleted', 'tables', 'expected_counts', 'source_lsn', 'committed_at'];
 export const ASSESS_FIELDS = ['source', 'target', 'schemas', 'checks', 'verdict'];
 const PLAN_FIELDS = ['status', 'schemas', 'checks', 'work', 'source_rows_estimate', 'seconds'];
+const PLAN_SUMMARY_FIELDS = ['run', 'status', 'schemas', 'checks', 'tables', 'work_items', 'max_rows_per_item', 'source_rows_estimate', 'seconds', 'plan', 'items', 'results', 'map'];
 
 export function progress(phase, extra = {}) {
   const loading = phase === 'starting' || phase === 'full-load';
@@ -272,17 +286,19 @@ export function world(script = {}) {
       case 'validate-tables': {
         if (payload.action === 'plan') {
           const checks = { table_set: check('pass'), enums: check('pass'), replication_slots: check('pass'), cdc_proof: payload.changes ? check('pass', `${payload.changes.applied} changed keys verified`) : null };
-          return { status: script.planStatus ?? 'identical', schemas: ['shop'], checks, work, source_rows_estimate: 990, seconds: 0.02 };
+          const plan = { status: script.planStatus ?? 'identical', schemas: ['shop'], checks, work, source_rows_estimate: 990, seconds: 0.02 };
+          return payload.run ? storePlan(script.s3 ?? LOCAL_S3, payload.run, plan) : plan;
         }
         inFlight += 1;
         maxInFlight = Math.max(maxInFlight, inFlight);
         await new Promise((r) => setTimeout(r, 10));
         inFlight -= 1;
         const status = script.errored?.includes(payload.table) ? 'error' : script.different?.includes(payload.table) ? 'different' : script.unverified?.includes(payload.table) ? 'unverified' : 'identical';
-        return tablesResult(payload.table, status, payload.chunk ?? null);
+        const result = tablesResult(payload.table, status, payload.chunk ?? null);
+        return payload.item ? storeResult(script.s3 ?? LOCAL_S3, payload, result) : result;
       }
       case 'report':
-        return reportResult(payload);
+        return reportResult(await readStored(script.s3 ?? LOCAL_S3, payload));
       default:
         throw new Error(`unreachable: ${fn}`);
     }
@@ -357,4 +373,66 @@ export function cutoverResult(verdict = 'ready', request = {}) {
     sequences: aborted ? null : { action: 'sync-sequences', sequences: [] },
     stop: aborted ? null : { engine: 'native', action: 'stop', outcome: 'stopped', message: 'subscription dropped', handle: HANDLE },
   };
+}
+
+// ------------------------------------------- the Distributed Map's S3 objects
+// What validate-tables and report do with S3 (functions/dmsflow/src/report/results.rs):
+// `script.s3` ({getObject, putObject}, s3.mjs) is the bucket.
+const VALIDATION_BUCKET = 'dmsflow-reports';
+const needS3 = (s3) => {
+  if (!s3) throw new FunctionError('ConfigError', JSON.stringify({ errorType: 'ConfigError', errorMessage: 'VALIDATION_BUCKET is not set' }));
+  return s3;
+};
+const at = (run, name) => ({ bucket: VALIDATION_BUCKET, key: `validation/${run}/${name}` });
+
+/** plan with a run: the plan and its items in S3, a PlanSummary back. */
+async function storePlan(s3, run, plan) {
+  await needS3(s3).createBucket(VALIDATION_BUCKET);
+  const [planAt, itemsAt] = [at(run, 'plan.json'), at(run, 'items.json')];
+  await s3.putObject(itemsAt.bucket, itemsAt.key, JSON.stringify(plan.work));
+  await s3.putObject(planAt.bucket, planAt.key, JSON.stringify(plan));
+  const checks = Object.fromEntries(Object.entries(plan.checks).filter(([, c]) => c).map(([k, c]) => [k, c.status]));
+  return {
+    run, status: plan.status, schemas: plan.schemas, checks, tables: new Set(plan.work.map((w) => w.table)).size, work_items: plan.work.length,
+    max_rows_per_item: 5000000, source_rows_estimate: plan.source_rows_estimate, seconds: plan.seconds, plan: planAt, items: itemsAt,
+    results: { bucket: VALIDATION_BUCKET, prefix: `validation/${run}/results/` }, map: { bucket: VALIDATION_BUCKET, prefix: `validation/${run}/map` },
+  };
+}
+
+/** table with an item: the full result in S3, an ItemSummary back. */
+async function storeResult(s3, payload, result) {
+  needS3(s3);
+  const where = at(payload.item.run, `results/${payload.item.item}.json`);
+  await s3.putObject(where.bucket, where.key, JSON.stringify(result));
+  return {
+    item: payload.item.item, table: payload.table, chunk: payload.chunk?.index ?? null, status: result.status, rows_compared: result.rows_compared,
+    differences: result.tables.reduce((n, t) => n + t.differences.count, 0), unverified_rows: result.unverified_rows, seconds: result.seconds, result: where,
+  };
+}
+
+/** The report event with the stored plan and results read back; one result per work item or ReportError. */
+async function readStored(s3, event) {
+  const v = event.validation;
+  if (!v || (!v.plan?.run && Array.isArray(v.results))) return event;
+  needS3(s3);
+  const get = async (bucket, key) => JSON.parse(await s3.getObject(bucket, key));
+  const plan = v.plan?.run ? await get(v.plan.plan.bucket, v.plan.plan.key) : v.plan;
+  let results = Array.isArray(v.results) ? v.results : null;
+  if (!results) {
+    const manifest = await get(v.results.ResultWriterDetails.Bucket, v.results.ResultWriterDetails.Key);
+    const children = [];
+    for (const f of [...manifest.ResultFiles.SUCCEEDED, ...manifest.ResultFiles.FAILED]) children.push(...await get(manifest.DestinationBucket, f.Key));
+    const slots = new Array(plan.work.length).fill(null);
+    for (const c of children) {
+      if (c.Status !== 'SUCCEEDED') throw new FunctionError('ReportError', JSON.stringify({ errorType: 'ReportError', errorMessage: `child ${c.Name} ${c.Status}` }));
+      const item = JSON.parse(c.Output);
+      slots[item.item] = item.result;
+    }
+    const missing = slots.findIndex((s) => s === null);
+    if (missing >= 0) {
+      throw new FunctionError('ReportError', JSON.stringify({ errorType: 'ReportError', errorMessage: `the Distributed Map returned no result for work item ${missing} (${plan.work[missing].table}) of ${plan.work.length}` }));
+    }
+    results = await Promise.all(slots.map((r) => get(r.bucket, r.key)));
+  }
+  return { ...event, validation: { plan, results } };
 }

@@ -5,6 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { render } from '../render.mjs';
+import { localDistributedMaps } from '../distributed-map.mjs';
+import { memoryS3 } from '../s3.mjs';
 import { world, PROGRESS_FIXTURE, ASSESS_FIELDS } from './fakes.mjs';
 
 const definition = render();
@@ -25,16 +27,37 @@ function zeroPauses() {
 
 const EXECUTION = 'dmsflow-test-execution';
 
-/** One execution: {status, output, error: {name, cause}, events, entered, w}. */
-async function run(input, script) {
-  const w = world(script);
-  const execution = new StateMachine(definition).run(input, {
-    overrides: { taskResourceLocalHandlers: w.handlers(definition), ...zeroPauses() },
+/**
+ * One execution: {status, output, error: {name, cause}, events, entered, w, s3, children}.
+ * The Distributed Map runs as the local runner runs it (distributed-map.mjs),
+ * against an S3 in memory shared with the fake functions; its children's
+ * events are in `events` with their item `index`.
+ */
+async function run(input, script = {}) {
+  const s3 = memoryS3();
+  const w = world({ ...script, s3 });
+  const events = [];
+  const children = [];
+  const maps = localDistributedMaps(definition, {
+    s3,
+    context: { Execution: { Name: EXECUTION } },
+    onChild: (c) => {
+      if (c.type === 'event') events.push({ ...c.event, index: c.index });
+      if (c.type === 'ended') children.push(c.entry);
+    },
+  });
+  const overrides = { taskResourceLocalHandlers: w.handlers(definition), ...zeroPauses() };
+  Object.assign(overrides.taskResourceLocalHandlers, maps.handlersFor(overrides));
+  const execution = new StateMachine(maps.definition, { validationOptions: { checkArn: false } }).run(input, {
+    overrides,
     context: { Execution: { Name: EXECUTION } },
   });
-  const events = [];
   const collecting = (async () => {
-    for await (const event of execution.eventLogs) events.push(event);
+    for await (const event of execution.eventLogs) {
+      // The emulating Task is the Map on AWS: report it as one.
+      if (event.state && maps.maps[event.state.name]) event.state.type = 'Map';
+      events.push(event);
+    }
   })();
   let status;
   let output;
@@ -48,10 +71,11 @@ async function run(input, script) {
     error = { name: e.cause?.name ?? e.name, cause: e.cause?.message ?? e.message };
   }
   await collecting;
-  const entered = events.filter((e) => e.type === 'StateEntered').map((e) => e.state.name);
+  const entered = events.filter((e) => e.type === 'StateEntered' && e.index === undefined).map((e) => e.state.name);
+  const childEntered = events.filter((e) => e.type === 'StateEntered' && e.index !== undefined).map((e) => e.state.name);
   assert.ok(!w.runaway, 'the execution stopped by itself (an unbounded loop would spin with zero-length Waits)');
   assert.deepEqual(w.violations, [], 'every payload matched its contract');
-  return { status, output, error, events, entered, w };
+  return { status, output, error, events, entered, childEntered, w, s3, children };
 }
 
 const times = (list, name) => list.filter((n) => n === name).length;
@@ -78,14 +102,15 @@ test('migrate, happy path with seed and CDC proof: every step in order, every pa
   ]);
   for (const p of r.w.payloads('poll-task')) assert.deepEqual(p, { handle: PROGRESS_FIXTURE.handle, in_sync_lag_seconds: null });
   const [plan, ...items] = r.w.payloads('validate-tables');
-  assert.deepEqual(Object.keys(plan).sort(), ['action', 'changes', 'sequences', 'tables']);
+  assert.deepEqual(Object.keys(plan).sort(), ['action', 'changes', 'run', 'sequences', 'tables']);
   assert.equal(plan.action, 'plan');
+  assert.equal(plan.run, EXECUTION, 'the plan writes its items under the execution name');
   assert.equal(plan.tables, null);
   assert.equal(plan.sequences, 'fail');
   assert.equal(plan.changes.applied, 100, 'the CDC burst result goes to the plan for the proof');
   assert.deepEqual(items.sort((a, b) => a.table.localeCompare(b.table)), [
-    { action: 'table', table: 'categories', chunk: null, sequences: 'fail' },
-    { action: 'table', table: 'orders', chunk: null, sequences: 'fail' },
+    { action: 'table', table: 'categories', chunk: null, sequences: 'fail', item: { run: EXECUTION, item: 0 } },
+    { action: 'table', table: 'orders', chunk: null, sequences: 'fail', item: { run: EXECUTION, item: 1 } },
   ]);
   // The report gets the whole state document, each slot as its function returned it.
   const report = lastReport(r);
@@ -108,8 +133,13 @@ test('migrate, happy path with seed and CDC proof: every step in order, every pa
   assert.equal(report.cdc.changes.applied, 100);
   assert.equal(report.cdc.progress.phase, 'in-sync');
   assert.equal(report.sequences.sequences[0].target_after, 208);
-  assert.equal(report.validation.plan.work.length, 2);
-  assert.equal(report.validation.results.length, 2);
+  // The plan's summary and the Map's ResultWriter output, not the items or results.
+  assert.equal(report.validation.plan.work_items, 2);
+  assert.equal(JSON.parse(await r.s3.getObject('dmsflow-reports', report.validation.plan.items.key)).length, 2, 'the work items are in S3');
+  const manifest = JSON.parse(await r.s3.getObject(report.validation.results.ResultWriterDetails.Bucket, report.validation.results.ResultWriterDetails.Key));
+  const succeeded = JSON.parse(await r.s3.getObject(manifest.DestinationBucket, manifest.ResultFiles.SUCCEEDED[0].Key));
+  assert.equal(succeeded.length, 2, 'one succeeded child per work item, in the ResultWriter output');
+  assert.deepEqual(manifest.ResultFiles.FAILED, []);
   assert.equal(report.error, null);
   assert.equal(r.entered.at(-1), 'Target is identical');
   assert.equal(r.output.verdict, 'identical', 'the execution output is the report summary');
@@ -262,13 +292,14 @@ test('validate mode (the schedule): plan, Map, report; no seed, no engine', asyn
   const r = await run({ mode: 'validate', sequences: 'warn' });
   assert.equal(r.status, 'SUCCEEDED', JSON.stringify(r.error));
   for (const fn of ['seed-source', 'start-task', 'poll-task']) assert.equal(r.w.payloads(fn).length, 0, fn);
-  assert.deepEqual(r.w.payloads('validate-tables')[0], { action: 'plan', tables: null, changes: null, sequences: 'warn' });
+  assert.deepEqual(r.w.payloads('validate-tables')[0], { action: 'plan', tables: null, changes: null, sequences: 'warn', run: EXECUTION });
   const report = lastReport(r);
   assert.equal(report.mode, 'validate');
   assert.equal(report.migration, null);
   assert.deepEqual(report.cdc, { changes: null, progress: null });
   assert.deepEqual(r.entered, ['Read input', 'Apply defaults', 'Which mode?', 'Plan validation', 'Validate tables',
-    'Validate one table', 'Validate one table', 'Write report', 'Target identical?', 'Target is identical']);
+    'Write report', 'Target identical?', 'Target is identical']);
+  assert.deepEqual(r.childEntered, ['Validate one table', 'Validate one table'], 'one child execution per item');
 });
 
 test('Map fan-out: chunk items of a large table, validation_concurrency from the input (default 4)', async () => {
@@ -283,10 +314,11 @@ test('Map fan-out: chunk items of a large table, validation_concurrency from the
   const items = two.w.payloads('validate-tables').slice(1);
   assert.equal(items.length, 8);
   assert.deepEqual(items.filter((p) => p.table === 'order_items').map((p) => p.chunk.index).sort(), [0, 1, 2, 3, 4, 5]);
-  assert.deepEqual(items.find((p) => p.chunk?.index === 2), { action: 'table', table: 'order_items', chunk: work[2].chunk, sequences: 'fail' });
+  assert.deepEqual(items.find((p) => p.chunk?.index === 2), { action: 'table', table: 'order_items', chunk: work[2].chunk, sequences: 'fail', item: { run: EXECUTION, item: 2 } });
   assert.equal(two.w.maxInFlight, 2, 'two at a time');
   assert.deepEqual(two.w.payloads('validate-tables')[0].tables, ['order_items', 'orders', 'customers']);
-  assert.equal(lastReport(two).validation.results.length, 8, 'one result per item, for the report');
+  assert.equal(two.children.length, 8, 'one child execution per item');
+  assert.ok(lastReport(two).validation.results.ResultWriterDetails, 'the report gets the ResultWriter output');
   assert.equal(two.output.tables_validated, 8);
 
   const dflt = await run({ mode: 'validate' }, { work });
@@ -296,10 +328,18 @@ test('Map fan-out: chunk items of a large table, validation_concurrency from the
 test('a work item that fails after its retries fails the Map: caught, failure report', async () => {
   const r = await run({ mode: 'validate' }, { errors: { 'validate-tables': [null, 'Lambda.Unknown'] } });
   assert.equal(r.status, 'FAILED');
-  assert.equal(r.error.name, 'Lambda.Unknown');
+  // No failure is tolerated: the Map fails as a Distributed Map does, the item's error in the cause.
+  assert.equal(r.error.name, 'States.ExceedToleratedFailureThreshold');
+  assert.match(lastReport(r).error.Cause, /1 of 2 child executions failed \(item \d: Lambda.Unknown/);
   assert.deepEqual(r.entered.slice(-3), ['Record the failure', 'Write failure report', 'Execution failed']);
   assert.deepEqual(lastReport(r).validation.results, []);
-  assert.equal(lastReport(r).validation.plan.work.length, 2, 'the plan is in the failure report');
+  assert.equal(lastReport(r).validation.plan.work_items, 2, 'the plan is in the failure report');
+  const written = r.events.find((e) => e.type === 'StateExited' && e.state.name === 'Write failure report');
+  assert.equal(written.state.output.report.verdict, 'failed', 'a failed item is a failed verdict');
+  const failedChild = r.children.find((c) => c.Status === 'FAILED');
+  assert.equal(failedChild.Error, 'Lambda.Unknown', 'the child execution failed with the function error (Work item failed)');
+  const failedFiles = [...r.s3.objects.keys()].filter((k) => /\/map\/[^/]+\/FAILED_0\.json$/.test(k));
+  assert.equal(failedFiles.length, 1, 'the ResultWriter wrote the failed child too');
 });
 
 test('an input the machine cannot use is refused before any function runs, with a failure report', async () => {

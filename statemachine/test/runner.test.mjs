@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { world } from './fakes.mjs';
+import { endpointS3 } from '../s3.mjs';
 import { invokeFunction, parseArgs } from '../run-local.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -101,12 +102,15 @@ test('a migrate run through the HTTP invoke API: SUCCEEDED, exit 0, output on st
     assert.match(r.stderr, /Write report: verdict identical/);
     assert.match(r.stderr, /execution runner-test: SUCCEEDED in/);
     assert.equal((r.stderr.match(/\] Check migration progress\n/g) ?? []).length, 1, 'a poll loop names its step once');
-    // Events: every state entered and exited, Map iterations with their index.
+    // Events: every state entered and exited, the Map's child executions with their item index.
     const entered = r.events.filter((e) => e.type === 'StateEntered').map((e) => e.state);
     assert.deepEqual(entered.slice(0, 4), ['Read input', 'Apply defaults', 'Which mode?', 'Seed requested?']);
     assert.equal(entered.at(-1), 'Target is identical');
     assert.equal(r.events.filter((e) => e.type === 'StateExited').length, r.events.filter((e) => e.type === 'StateEntered').length);
-    assert.deepEqual(r.events.filter((e) => e.state === 'Validate one table' && e.type === 'StateEntered').map((e) => e.index).sort(), [0, 1]);
+    assert.deepEqual(r.events.filter((e) => e.state === 'Validate one table' && e.type === 'StateEntered').map((e) => e.child).sort(), [0, 1]);
+    assert.equal(r.out.children, 2, 'one child execution per work item');
+    assert.ok(r.out.largest_payload.bytes > 0 && r.out.largest_payload.state, 'the largest state payload is measured');
+    assert.match(r.stderr, /largest state payload \d+ bytes \(.+\); 2 child executions \(map items run\)/);
     // What went over HTTP is what the functions take.
     assert.deepEqual(JSON.parse(fake.requests[0].body), { mode: 'load', scale: 1 });
     assert.equal(fake.requests[0].url, '/2015-03-31/functions/seed-source/invocations');
@@ -256,4 +260,70 @@ test('bad options and a bad input are runner errors (exit 2) before anything run
     assert.match(r.stderr, /^run-local: /);
   }
   assert.deepEqual(parseArgs(['--wait-ms', '500', '--retry-ms', '0']).waitMs, 500, 'the first version\'s option names still work');
+});
+
+// ------------------------------------------------- the Distributed Map, moto S3
+test('the Distributed Map through moto S3: items and results go through S3, the state stays small whatever the number of items', async () => {
+  const s3 = endpointS3();
+  assert.ok(s3, 'the fakes started or found the local S3 (moto)');
+  const work = [];
+  for (let i = 0; i < 300; i++) work.push({ action: 'table', table: `t${String(i).padStart(3, '0')}`, chunk: null });
+  work.push(...Array.from({ length: 20 }, (_, i) => ({ action: 'table', table: 'big', chunk: { index: i, count: 20, key_column: 'id', lower: i ? i * 1000 : null, upper: i < 19 ? (i + 1) * 1000 : null } })));
+  const fake = await fakeWatch({ work });
+  try {
+    const r = await runner(args(fake.port, { mode: 'validate', validation_concurrency: 8 }, '--name', 'runner-map'));
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.out.children, 320, 'one child execution per work item');
+    assert.deepEqual(r.out.stats, { childExecutions: 320, largestStatePayloadBytes: r.out.largest_payload.bytes }, 'the figures the scale run reads');
+    assert.equal(fake.w.payloads('validate-tables').length, 321, 'the plan and 320 items');
+    // In S3: the items the plan wrote, every child's full result, the ResultWriter's files.
+    const items = JSON.parse(await s3.getObject('dmsflow-reports', 'validation/runner-map/items.json'));
+    assert.equal(items.length, 320);
+    const report = fake.w.payloads('report')[0];
+    const { Bucket, Key } = report.validation.results.ResultWriterDetails;
+    assert.match(Key, /^validation\/runner-map\/map\/[0-9a-f-]{36}\/manifest\.json$/, 'AWS layout: <Prefix>/<map run id>/manifest.json');
+    const manifest = JSON.parse(await s3.getObject(Bucket, Key));
+    assert.equal(manifest.MapRunArn, report.validation.results.MapRunArn);
+    assert.deepEqual(manifest.ResultFiles.FAILED, []);
+    const children = JSON.parse(await s3.getObject(manifest.DestinationBucket, manifest.ResultFiles.SUCCEEDED[0].Key));
+    assert.equal(children.length, 320);
+    assert.ok(children.every((c) => c.Status === 'SUCCEEDED' && JSON.parse(c.Output).result.key.startsWith('validation/runner-map/results/')));
+    const full = JSON.parse(await s3.getObject('dmsflow-reports', JSON.parse(children[0].Output).result.key));
+    assert.equal(full.tables.length, 1, 'the full result is in S3');
+    // The state: a summary and two S3 locations, never the 320 items or results.
+    const inlineBytes = Buffer.byteLength(JSON.stringify(items)) + children.reduce((n, c) => n + Buffer.byteLength(c.Output), 0);
+    assert.ok(r.out.largest_payload.bytes < 6000, `largest state payload ${JSON.stringify(r.out.largest_payload)}`);
+    assert.ok(inlineBytes > 10 * r.out.largest_payload.bytes, `inline the items and results would be ${inlineBytes} bytes`);
+    assert.equal(r.out.output.tables_validated, 320, 'the report read every result');
+  } finally {
+    await fake.close();
+  }
+});
+
+test('a failed work item fails the Distributed Map (no tolerated failure): failure report with a failed verdict, FAILED_0.json in S3', async () => {
+  const s3 = endpointS3();
+  const fake = await fakeWatch({}, (fn, payload) => (fn === 'validate-tables' && payload.table === 'orders'
+    ? { status: 500, body: JSON.stringify({ errorType: 'DatabaseError', errorMessage: 'permission denied for table orders' }) }
+    : null));
+  try {
+    const r = await runner(args(fake.port, { mode: 'validate' }, '--name', 'runner-map-failed'));
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.out.status, 'FAILED');
+    assert.equal(r.out.error, 'States.ExceedToleratedFailureThreshold');
+    assert.match(r.out.cause, /^FAILED: States.ExceedToleratedFailureThreshold: .*1 of 2 child executions failed \(item \d: DatabaseError/, 'the failure report: verdict failed');
+    assert.equal(fake.w.payloads('validate-tables').filter((p) => p.table === 'orders').length, 1, 'DatabaseError is not retried');
+    const report = fake.w.payloads('report')[0];
+    assert.equal(report.error.Error, 'States.ExceedToleratedFailureThreshold');
+    assert.equal(report.validation.plan.work_items, 2, 'the plan summary is in the failure report');
+    const failedChild = r.events.find((e) => e.child !== undefined && e.type === 'StateEntered' && e.state === 'Work item failed');
+    assert.ok(failedChild, 'the child ended in its Fail state');
+    // The ResultWriter still wrote what ran, the failed child with its error.
+    const keys = await s3.listKeys('dmsflow-reports', 'validation/runner-map-failed/map/');
+    const failedFile = keys.find((k) => k.endsWith('/FAILED_0.json'));
+    assert.ok(failedFile && keys.some((k) => k.endsWith('/manifest.json')), `ResultWriter files: ${keys}`);
+    const failed = JSON.parse(await s3.getObject('dmsflow-reports', failedFile));
+    assert.deepEqual(failed.map((c) => [JSON.parse(c.Input).table, c.Status, c.Error]), [['orders', 'FAILED', 'DatabaseError']]);
+  } finally {
+    await fake.close();
+  }
 });

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { render, DEFINITION_PATH, PLACEHOLDERS, FUNCTIONS, fakeArn, functionOfArn } from '../render.mjs';
+import { applyTemplate } from '../distributed-map.mjs';
 
 const require = createRequire(import.meta.url);
 const aslValidator = require('asl-validator');
@@ -158,8 +159,15 @@ test('every Task is caught: to a Pass recording the error, then the failure repo
   for (const { label, name, state, machine } of allStates()) {
     if (state.Type !== 'Task' && state.Type !== 'Map') continue;
     if (label !== 'main') {
-      // Inside the Map: a failed item fails the Map, whose own Catch handles it.
-      assert.ok(!state.Catch, `${label}/${name}: caught by the enclosing Map`);
+      // Inside the Map: caught to a Fail that ends the child execution with the
+      // item's error; a failed child fails the Map, whose own Catch handles it.
+      assert.equal(state.Catch?.length, 1, `${label}/${name}: one catcher`);
+      const [catcher] = state.Catch;
+      assert.deepEqual(catcher.ErrorEquals, ['States.ALL'], `${label}/${name}: catches everything`);
+      assert.equal(catcher.ResultPath, '$.error', `${label}/${name}: records the error`);
+      const fail = machine.States[catcher.Next];
+      assert.equal(fail.Type, 'Fail', `${label}/${name}: the child execution fails`);
+      assert.deepEqual([fail.ErrorPath, fail.CausePath], ['$.error.Error', '$.error.Cause'], `${label}/${name}: with the item's error`);
       continue;
     }
     assert.equal(state.Catch?.length, 1, `${name}: one catcher`);
@@ -268,8 +276,14 @@ test('the state document is the report event: same slots as the contract\'s Repo
   assert.deepEqual(Object.keys(apply.Parameters.seed).sort(), contractFields('SeedSection').sort());
   assert.deepEqual(Object.keys(apply.Parameters.cdc).sort(), contractFields('CdcSection').sort());
   assert.deepEqual(Object.keys(apply.Parameters.validation).sort(), contractFields('ValidationSection').sort());
-  assert.deepEqual(apply.Parameters.validation.results, [], 'results is a list, never null (the contract type is an array)');
-  assert.equal(schemaOf('ValidationSection').properties.results.type, 'array', 'ValidationSection.results is an array');
+  assert.deepEqual(apply.Parameters.validation.results, [], 'results starts as an empty list, never null (what a failure before the Map reports)');
+  // ValidationSection.results: that list, or the Distributed Map's ResultWriter output.
+  const ajv = new Ajv2020({ strict: false, validateFormats: false });
+  const reportEvent = ajv.compile(schemaOf(contract.functions.report.event));
+  const section = (validation) => reportEvent({ mode: 'validate', validation });
+  assert.ok(section({ plan: null, results: [] }), JSON.stringify(reportEvent.errors));
+  assert.ok(section({ plan: null, results: { MapRunArn: 'arn:aws:states:us-east-1:1:mapRun:m/x:1', ResultWriterDetails: { Bucket: 'b', Key: 'k/manifest.json' } } }), JSON.stringify(reportEvent.errors));
+  assert.ok(!section({ plan: null, results: null }), 'never null');
   // Every step writes into a slot of the document (or completes an input object).
   for (const { label, name, state } of allStates()) {
     if (label !== 'main' || !state.ResultPath) continue;
@@ -312,4 +326,47 @@ test('the example events and the progress fixtures match the JSON Schemas of the
   const chunk = ajv.compile(schemaOf('ChunkSpec'));
   assert.ok(!chunk({ index: 0, count: 4 }), 'a chunk without key_column is refused');
   assert.ok(chunk({ index: 0, count: 4, key_column: 'id', lower: null, upper: 10 }));
+});
+
+test('Validate tables is a Distributed Map: items from S3, results to S3, no tolerated failure, each path a field of the contract', () => {
+  const plan = definition.States['Plan validation'];
+  const map = definition.States['Validate tables'];
+  assert.equal(plan.Next, 'Validate tables');
+  assert.equal(plan.Parameters.Payload['run.$'], '$$.Execution.Name', 'the plan writes under the execution name');
+  assert.equal(plan.ResultSelector['plan.$'], '$.Payload', 'the plan summary, whole, at $.validation.plan');
+  assert.equal(map.Type, 'Map');
+  assert.deepEqual(map.ItemProcessor.ProcessorConfig, { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+  assert.equal(map.ItemsPath, undefined, 'the items are not in the state');
+  assert.deepEqual(map.ItemReader, {
+    Resource: 'arn:aws:states:::s3:getObject',
+    ReaderConfig: { InputType: 'JSON' },
+    Parameters: { 'Bucket.$': '$.validation.plan.items.bucket', 'Key.$': '$.validation.plan.items.key' },
+  });
+  assert.deepEqual(map.ResultWriter, {
+    Resource: 'arn:aws:states:::s3:putObject',
+    Parameters: { 'Bucket.$': '$.validation.plan.map.bucket', 'Prefix.$': '$.validation.plan.map.prefix' },
+  });
+  assert.equal(map.ToleratedFailurePercentage, 0, 'a failed item is a failed verdict');
+  assert.ok(!map.ToleratedFailureCount && !map.ToleratedFailurePercentagePath && !map.ToleratedFailureCountPath);
+  assert.equal(map.MaxConcurrencyPath, '$.config.validation_concurrency');
+  assert.equal(map.ResultPath, '$.validation.results');
+  assert.equal(map.Catch[0].Next, 'Record the failure');
+  // The paths name fields of the plan's summary (PlanSummary) and its S3 locations.
+  const summary = contractFields('PlanSummary');
+  for (const f of ['run', 'items', 'map', 'work_items', 'checks']) assert.ok(summary.includes(f), `PlanSummary.${f}`);
+  assert.ok(!summary.includes('work'), 'the summary does not carry the work items');
+  assert.deepEqual(contractFields('S3Object').sort(), ['bucket', 'key']);
+  assert.deepEqual(contractFields('S3Prefix').sort(), ['bucket', 'prefix']);
+  // Each child's event, as the ItemSelector builds it, is a validate-tables table event.
+  const state = { config: { sequences: 'fail' }, validation: { plan: { run: 'exec-1' } } };
+  const item = { action: 'table', table: 'shop.orders', chunk: { index: 1, count: 4, key_column: 'order_id', lower: 100, upper: 200 } };
+  const event = applyTemplate(map.ItemSelector, state, { Map: { Item: { Index: 7, Value: item } } });
+  assert.deepEqual(event, { ...item, sequences: 'fail', item: { run: 'exec-1', item: 7 } });
+  const ajv = new Ajv2020({ strict: false, validateFormats: false });
+  const validEvent = ajv.compile(schemaOf(contract.functions['validate-tables'].event));
+  assert.ok(validEvent(event), JSON.stringify(validEvent.errors));
+  // The child returns the item's summary (the full result is in S3).
+  const child = map.ItemProcessor.States[map.ItemProcessor.StartAt];
+  assert.equal(child.OutputPath, '$.Payload');
+  for (const f of ['item', 'status', 'result']) assert.ok(contractFields('ItemSummary').includes(f), `ItemSummary.${f}`);
 });

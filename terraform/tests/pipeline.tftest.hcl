@@ -238,6 +238,36 @@ run "dms_engine_defaults" {
     condition     = data.aws_iam_policy_document.lambda_report.statement[0].resources == toset(["arn:aws:s3:::dmsflow-reports-mock/reports/*"]) && data.aws_iam_policy_document.lambda_report.statement[1].resources == toset([aws_sns_topic.this.arn])
     error_message = "report may write only under the report prefix and publish only to its topic."
   }
+  # ---- the Distributed Map: child executions of this machine, its S3 objects only
+  assert {
+    condition = (
+      one([for st in data.aws_iam_policy_document.sfn.statement : st.resources if st.sid == "StartTheMapsChildExecutions"]) == toset(["arn:aws:states:eu-west-1:123456789012:stateMachine:dmsflow"])
+      && one([for st in data.aws_iam_policy_document.sfn.statement : st.actions if st.sid == "WatchTheMapsChildExecutions"]) == toset(["states:DescribeExecution", "states:StopExecution"])
+      && one([for st in data.aws_iam_policy_document.sfn.statement : st.resources if st.sid == "WatchTheMapsChildExecutions"]) == toset(["arn:aws:states:eu-west-1:123456789012:execution:dmsflow/*:*"])
+    )
+    error_message = "The state machine may start, describe and stop only its own (child) executions."
+  }
+  assert {
+    condition = (
+      one([for st in data.aws_iam_policy_document.sfn.statement : st.resources if st.sid == "ReadTheWorkItems"]) == toset(["arn:aws:s3:::dmsflow-reports-mock/validation/*/items.json"])
+      && one([for st in data.aws_iam_policy_document.sfn.statement : st.actions if st.sid == "ReadTheWorkItems"]) == toset(["s3:GetObject"])
+      && one([for st in data.aws_iam_policy_document.sfn.statement : st.resources if st.sid == "WriteTheMapResults"]) == toset(["arn:aws:s3:::dmsflow-reports-mock/validation/*/map/*"])
+      && one([for st in data.aws_iam_policy_document.sfn.statement : st.actions if st.sid == "WriteTheMapResults"]) == toset(["s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"])
+    )
+    error_message = "The state machine reads only the work items and writes only the Map's results, under the validation prefix."
+  }
+  assert {
+    condition = (
+      one([for st in data.aws_iam_policy_document.lambda_validate.statement : st.resources if st.sid == "WriteValidationObjects"]) == toset(["arn:aws:s3:::dmsflow-reports-mock/validation/*"])
+      && one([for st in data.aws_iam_policy_document.lambda_validate.statement : st.actions if st.sid == "WriteValidationObjects"]) == toset(["s3:PutObject"])
+      && one([for st in data.aws_iam_policy_document.lambda_report.statement : st.resources if st.sid == "ReadValidationResults"]) == toset(["arn:aws:s3:::dmsflow-reports-mock/validation/*"])
+      && one([for st in data.aws_iam_policy_document.lambda_report.statement : st.actions if st.sid == "ReadValidationResults"]) == toset(["s3:GetObject"])
+      && aws_lambda_function.this["validate-tables"].environment[0].variables["VALIDATION_BUCKET"] == "dmsflow-reports-mock"
+      && aws_lambda_function.this["validate-tables"].environment[0].variables["VALIDATION_PREFIX"] == "validation/"
+      && !contains(keys(aws_lambda_function.this["report"].environment[0].variables), "VALIDATION_BUCKET")
+    )
+    error_message = "validate-tables writes and report reads only under the validation prefix; only validate-tables is told the bucket."
+  }
   assert {
     condition     = data.aws_iam_policy_document.lambda_dms[0].statement[0].resources == toset(["arn:aws:dms:eu-west-1:123456789012:task:DMSFLOWTASK"])
     error_message = "The engine functions may start/stop only this DMS task."
@@ -245,12 +275,12 @@ run "dms_engine_defaults" {
   assert {
     condition = (
       length(data.aws_iam_policy_document.lambda["seed-source"].source_policy_documents) == 2
-      && length(data.aws_iam_policy_document.lambda["validate-tables"].source_policy_documents) == 2
+      && length(data.aws_iam_policy_document.lambda["validate-tables"].source_policy_documents) == 3
       && length(data.aws_iam_policy_document.lambda["start-task"].source_policy_documents) == 4
       && length(data.aws_iam_policy_document.lambda["poll-task"].source_policy_documents) == 3
       && length(data.aws_iam_policy_document.lambda["report"].source_policy_documents) == 2
     )
-    error_message = "Each function gets only its own permission sets (base + secrets, + DMS for the engine functions, + RDS reads for start-task, + reports for report)."
+    error_message = "Each function gets only its own permission sets (base + secrets, + DMS for the engine functions, + RDS reads for start-task, + its S3 objects for validate-tables, + reports for report)."
   }
   assert {
     condition = (
@@ -361,8 +391,12 @@ run "real_definition_invokes_the_five_functions" {
     error_message = "Every FunctionName in the definition must be one of the five function ARNs, and all five must be used."
   }
   assert {
-    condition     = alltrue([for r in regexall("\"Resource\"\\s*:\\s*\"([^\"]+)\"", aws_sfn_state_machine.this.definition) : r[0] == "arn:aws:states:::lambda:invoke"])
-    error_message = "The definition invokes only Lambda (the role allows nothing else)."
+    condition     = toset([for r in regexall("\"Resource\"\\s*:\\s*\"([^\"]+)\"", aws_sfn_state_machine.this.definition) : r[0]]) == toset(["arn:aws:states:::lambda:invoke", "arn:aws:states:::s3:getObject", "arn:aws:states:::s3:putObject"])
+    error_message = "The definition invokes only Lambda, and S3 for the Distributed Map's ItemReader and ResultWriter (the role allows nothing else)."
+  }
+  assert {
+    condition     = jsondecode(aws_sfn_state_machine.this.definition).States["Validate tables"].ItemProcessor.ProcessorConfig.Mode == "DISTRIBUTED" && jsondecode(aws_sfn_state_machine.this.definition).States["Validate tables"].ToleratedFailurePercentage == 0
+    error_message = "Validation runs in a Distributed Map that tolerates no failed item."
   }
   assert {
     condition     = jsondecode(aws_sfn_state_machine.this.definition).StartAt != null

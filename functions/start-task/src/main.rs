@@ -12,10 +12,10 @@ use dmsflow::HandlerError;
 async fn main() -> Result<(), lambda_runtime::Error> {
     let init = async {
         let config = EngineConfig::from_env(&ProcessEnv)?;
-        let native = config.engine == dmsflow::engine::EngineKind::Native;
+        let databases = config.source.is_some() && config.target.is_some();
         let sdk = dmsflow::aws::sdk_config().await;
         let mut service = StartTaskService::new(EngineContext::from_aws(config, &sdk));
-        if native {
+        if databases {
             // The cut-over's final validation: validate-tables' settings.
             service = service.with_validate(ValidateConfig::from_env(&ProcessEnv)?.options);
         }

@@ -13,6 +13,7 @@ pub mod engine;
 pub mod env;
 pub mod errors;
 pub mod files;
+pub mod map;
 pub mod report;
 pub mod seed;
 pub mod validate;
@@ -107,6 +108,8 @@ pub fn schemas() -> Map<String, Value> {
     add("ChunkSpec", schema::<validate::ChunkSpec>());
     add("PlanResult", schema::<validate::PlanResult>());
     add("TablesResult", schema::<validate::TablesResult>());
+    add("PlanSummary", schema::<map::PlanSummary>());
+    add("ItemSummary", schema::<map::ItemSummary>());
     add("ReportEvent", schema::<report::ReportEvent>());
     add("ReportSummary", schema::<report::ReportSummary>());
     add("Report", schema::<report::Report>());

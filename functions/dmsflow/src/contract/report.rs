@@ -5,6 +5,7 @@ use crate::contract::cutover::CutoverResult;
 use crate::contract::engine::{
     ActionResult, AssessReport, EngineKind, Outcome, Phase, Progress, SequencesResult,
 };
+use crate::contract::map::{ValidationPlan, ValidationResults};
 use crate::contract::seed::{ChangesResult, LoadResult, SchemaResult};
 use crate::contract::validate::{Check, PlanChecks, PlanResult, TableResult, TablesResult};
 use schemars::JsonSchema;
@@ -102,10 +103,31 @@ pub struct CdcSection {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ValidationSection {
+    /// The plan, or (from the state machine) its summary pointing at it in S3.
     #[serde(default)]
-    pub plan: Option<PlanResult>,
+    pub plan: Option<ValidationPlan<PlanResult>>,
+    /// One result per work item, or (from the state machine) the Distributed
+    /// Map's ResultWriter output pointing at them in S3.
     #[serde(default)]
-    pub results: Vec<TablesResult>,
+    pub results: ValidationResults<TablesResult>,
+}
+
+impl ValidationSection {
+    /// The full plan when it is in the event (the report reads a stored one first).
+    pub fn inline_plan(&self) -> Option<&PlanResult> {
+        match &self.plan {
+            Some(ValidationPlan::Inline(p)) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// The results when they are in the event (the report reads stored ones first).
+    pub fn inline_results(&self) -> &[TablesResult] {
+        match &self.results {
+            ValidationResults::Inline(r) => r,
+            ValidationResults::Map(_) => &[],
+        }
+    }
 }
 
 /// Mode `cutover`: the start-task `cutover` event the machine sent (until

@@ -1,6 +1,7 @@
 //! `validate-tables`: its event, and the result documents of the validator
 //! (`plan` and `table`/`tables`), with every closed set of words an enum.
 
+use crate::contract::map::{check_run_name, ItemRef};
 use crate::contract::seed::ChangesResult;
 use crate::events::{parse_event, split_tag, EventError};
 use schemars::JsonSchema;
@@ -606,6 +607,11 @@ pub struct PlanRequest {
     pub tables: Option<Vec<String>>,
     #[serde(default)]
     pub changes: Option<ChangesResult>,
+    /// The execution name: the plan and its work items go to S3 under it and
+    /// the result is a `PlanSummary` (the Distributed Map); without it the
+    /// whole `PlanResult` is returned.
+    #[serde(default)]
+    pub run: Option<String>,
     #[serde(flatten)]
     pub overrides: RunOverrides,
 }
@@ -616,6 +622,10 @@ pub struct OneTableRequest {
     pub table: String,
     #[serde(default)]
     pub chunk: Option<ChunkSpec>,
+    /// The Map item this is (run and position): the full result goes to S3
+    /// and the result is an `ItemSummary`; without it the whole `TablesResult`.
+    #[serde(default)]
+    pub item: Option<ItemRef>,
     #[serde(flatten)]
     pub overrides: RunOverrides,
 }
@@ -667,6 +677,13 @@ impl ValidateEvent {
                     "must name at least one table",
                 ));
             }
+        }
+        match &event {
+            ValidateEvent::Plan(PlanRequest { run: Some(run), .. }) => check_run_name("run", run)?,
+            ValidateEvent::Table(OneTableRequest {
+                item: Some(item), ..
+            }) => check_run_name("item.run", &item.run)?,
+            _ => {}
         }
         if let ValidateEvent::Table(OneTableRequest { chunk: Some(c), .. }) = &event {
             if c.count == 0 || c.index >= c.count {

@@ -2,6 +2,8 @@
 
 use crate::config::{ConfigError, Env, EnvSource};
 use crate::contract::env as vars;
+use crate::contract::map::{ValidationPlan, ValidationResults};
+use crate::contract::report::ValidationSection;
 use crate::contract::report::{
     FailureReportAction, FailureReportResult, ReportEvent, ReportSummary, Verdict,
 };
@@ -12,12 +14,14 @@ use crate::report::failure::{
     self, ConfiguredIndex, DirIndex, NoReportIndex, ReportIndex, S3Index, StatusChangeEvent,
 };
 use crate::report::markdown;
+use crate::report::results::{self, ObjectStore};
 use crate::report::sinks::{
     ConfiguredNotifier, ConfiguredStore, DirStore, Document, Notifier, ReportStore, S3Store,
     SnsNotifier,
 };
 use serde_json::Value;
 use std::path::PathBuf;
+use tokio::sync::OnceCell;
 
 /// Where reports are written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +74,9 @@ pub struct ReportService<S, N, I = NoReportIndex> {
     notifier: N,
     index: I,
     namespace: String,
+    /// The S3 client for validation results stored by the Distributed Map,
+    /// made on the first event that has some.
+    objects: OnceCell<ObjectStore>,
 }
 
 impl<S: ReportStore, N: Notifier> ReportService<S, N, NoReportIndex> {
@@ -79,6 +86,7 @@ impl<S: ReportStore, N: Notifier> ReportService<S, N, NoReportIndex> {
             notifier,
             index: NoReportIndex,
             namespace,
+            objects: OnceCell::new(),
         }
     }
 }
@@ -91,6 +99,7 @@ impl<S: ReportStore, N: Notifier, I: ReportIndex> ReportService<S, N, I> {
             notifier: self.notifier,
             index,
             namespace: self.namespace,
+            objects: self.objects,
         }
     }
 
@@ -100,8 +109,29 @@ impl<S: ReportStore, N: Notifier, I: ReportIndex> ReportService<S, N, I> {
             let change = failure::parse_status_change(event)?;
             return super::to_json(&self.handle_status_change(change).await?);
         }
-        let event: ReportEvent = parse_event(event)?;
+        let mut event: ReportEvent = parse_event(event)?;
+        if let Some(section) = event.validation.take() {
+            event.validation = Some(self.stored_results(section).await?);
+        }
         super::to_json(&self.write_report(&event).await?)
+    }
+
+    /// The validation with the plan and results the Distributed Map left in
+    /// S3 read back (as it is when the event carries them inline).
+    async fn stored_results(
+        &self,
+        section: ValidationSection,
+    ) -> Result<ValidationSection, HandlerError> {
+        let stored = matches!(section.plan, Some(ValidationPlan::Stored(_)))
+            || matches!(section.results, ValidationResults::Map(_));
+        if !stored {
+            return Ok(section);
+        }
+        let objects = self
+            .objects
+            .get_or_init(|| async { ObjectStore::new(&crate::aws::sdk_config().await) })
+            .await;
+        Ok(results::resolve(objects, section).await?)
     }
 
     /// A failure report for an execution that ended without writing its own;

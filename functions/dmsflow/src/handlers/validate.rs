@@ -2,15 +2,18 @@
 
 use crate::config::{ConfigError, DbCommonConfig, DbSideConfig, Env, EnvSource, Side};
 use crate::contract::env as vars;
+use crate::contract::map::S3Prefix;
 use crate::contract::validate::TablesResult;
 pub use crate::contract::validate::{
     ManyTablesRequest, OneTableRequest, PlanRequest, SequencePolicy, ValidateEvent, ValidationMode,
 };
 use crate::error::HandlerError;
+use crate::report::results::{ObjectStore, RunObjects};
 use crate::secrets::{resolve_side, SecretStore};
 use crate::validate::{TableRequest, ValidateOptions, Validator};
 use serde_json::Value;
 use std::time::Duration;
+use tokio::sync::OnceCell;
 
 /// `validate-tables` configuration (see `config::ENV_VARS`).
 #[derive(Debug, Clone)]
@@ -19,6 +22,8 @@ pub struct ValidateConfig {
     pub target: DbSideConfig,
     pub common: DbCommonConfig,
     pub options: ValidateOptions,
+    /// Where a run's plan, work items and item results go (`VALIDATION_BUCKET`).
+    pub store: Option<S3Prefix>,
 }
 
 impl ValidateConfig {
@@ -38,17 +43,25 @@ impl ValidateConfig {
                 e.integer(&vars::VALIDATE_STATEMENT_TIMEOUT_SECONDS)?,
             ),
             sequence_policy: defaults.sequence_policy,
-            max_rows_per_item: defaults.max_rows_per_item,
+            max_rows_per_item: e.integer(&vars::VALIDATE_MAX_ROWS_PER_ITEM)?,
             object_policy: e.parsed(vars::VALIDATE_OBJECT_POLICY.name, defaults.object_policy)?,
             mode: defaults.mode,
             slot: e.text(&vars::VALIDATE_REPLICATION_SLOT),
             position_wait: Duration::from_secs(e.integer(&vars::VALIDATE_POSITION_WAIT_SECONDS)?),
         };
+        let store = e.text(&vars::VALIDATION_BUCKET).map(|bucket| {
+            let mut prefix = e.text(&vars::VALIDATION_PREFIX).unwrap_or_default();
+            if !prefix.is_empty() && !prefix.ends_with('/') {
+                prefix.push('/');
+            }
+            S3Prefix { bucket, prefix }
+        });
         Ok(ValidateConfig {
             source: DbSideConfig::from_env(env, Side::Source)?,
             target: DbSideConfig::from_env(env, Side::Target)?,
             common,
             options,
+            store,
         })
     }
 }
@@ -57,11 +70,32 @@ impl ValidateConfig {
 pub struct ValidateService<S> {
     config: ValidateConfig,
     secrets: S,
+    /// The S3 client, made on the first event that needs it.
+    objects: OnceCell<ObjectStore>,
 }
 
 impl<S: SecretStore> ValidateService<S> {
     pub fn new(config: ValidateConfig, secrets: S) -> Self {
-        ValidateService { config, secrets }
+        ValidateService {
+            config,
+            secrets,
+            objects: OnceCell::new(),
+        }
+    }
+
+    /// The run's objects in S3 (an event named a `run`); refused without a bucket.
+    async fn run_store(&self, run: &str) -> Result<RunObjects<'_>, HandlerError> {
+        let Some(at) = &self.config.store else {
+            return Err(HandlerError::from(ConfigError::Missing {
+                var: vars::VALIDATION_BUCKET.name,
+                hint: "the event names a run: its work items and results go to S3",
+            }));
+        };
+        let objects = self
+            .objects
+            .get_or_init(|| async { ObjectStore::new(&crate::aws::sdk_config().await) })
+            .await;
+        Ok(RunObjects::new(objects, at, run))
     }
 
     pub async fn handle(&self, event: Value) -> Result<Value, HandlerError> {
@@ -99,17 +133,36 @@ impl<S: SecretStore> ValidateService<S> {
                     work = plan.work.len(),
                     "validation planned"
                 );
-                super::to_json(&plan)
+                match &r.run {
+                    Some(run) => {
+                        let store = self.run_store(run).await?;
+                        let summary = store
+                            .put_plan(&plan, self.config.options.max_rows_per_item)
+                            .await?;
+                        super::to_json(&summary)
+                    }
+                    None => super::to_json(&plan),
+                }
             }
             ValidateEvent::Table(r) => {
+                let chunk = r.chunk.clone();
                 let result = validator
                     .validate(&[TableRequest {
-                        table: r.table,
+                        table: r.table.clone(),
                         chunk: r.chunk,
                     }])
                     .await?;
                 log_result(&result);
-                super::to_json(&result)
+                match &r.item {
+                    Some(item) => {
+                        let store = self.run_store(&item.run).await?;
+                        let summary = store
+                            .put_result(item.item, &r.table, chunk.map(|c| c.index), &result)
+                            .await?;
+                        super::to_json(&summary)
+                    }
+                    None => super::to_json(&result),
+                }
             }
             ValidateEvent::Tables(r) => {
                 let requests: Vec<TableRequest> = r

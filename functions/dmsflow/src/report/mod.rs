@@ -7,6 +7,7 @@
 pub mod cutover;
 pub mod failure;
 pub mod markdown;
+pub mod results;
 pub mod sinks;
 
 pub use crate::contract::report::{
@@ -139,9 +140,12 @@ pub fn build(event: &ReportEvent, now: &str) -> Report {
         .unwrap_or_else(|| format!("local-{now}"));
     let mut by_table: BTreeMap<String, Vec<TableResult>> = BTreeMap::new();
     let mut validation_seconds = 0.0;
-    let plan = event.validation.as_ref().and_then(|v| v.plan.clone());
+    let plan = event
+        .validation
+        .as_ref()
+        .and_then(|v| v.inline_plan().cloned());
     if let Some(v) = &event.validation {
-        for r in &v.results {
+        for r in v.inline_results() {
             validation_seconds += r.seconds;
             for t in &r.tables {
                 by_table.entry(t.table.clone()).or_default().push(t.clone());
@@ -450,7 +454,7 @@ mod tests {
             execution: Some("exec-1".into()),
             validation: Some(ValidationSection {
                 plan: None,
-                results: vec![TablesResult {
+                results: crate::contract::map::ValidationResults::Inline(vec![TablesResult {
                     status: Status::Identical,
                     schemas: vec!["shop".into()],
                     tables,
@@ -458,7 +462,7 @@ mod tests {
                     seconds: 1.0,
                     mode: Default::default(),
                     unverified_rows: 0,
-                }],
+                }]),
             }),
             error,
             ..ReportEvent::default()

@@ -67,7 +67,8 @@ pub struct ValidateOptions {
     pub mask: Vec<String>,
     pub statement_timeout: Duration,
     pub sequence_policy: SequencePolicy,
-    /// `plan` splits tables larger than this into chunk work items.
+    /// `plan` splits tables larger than this into chunk work items
+    /// (`VALIDATE_MAX_ROWS_PER_ITEM`).
     pub max_rows_per_item: u64,
     /// Per object kind: fail, warn or ignore a difference.
     pub object_policy: objects::policy::ObjectPolicy,
@@ -102,7 +103,7 @@ impl Default for ValidateOptions {
                 vars::VALIDATE_STATEMENT_TIMEOUT_SECONDS.value.default,
             ),
             sequence_policy: SequencePolicy::Fail,
-            max_rows_per_item: 20_000_000,
+            max_rows_per_item: vars::VALIDATE_MAX_ROWS_PER_ITEM.value.default,
             object_policy: objects::policy::ObjectPolicy::default(),
             mode: ValidationMode::Live,
             slot: None,
