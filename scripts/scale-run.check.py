@@ -122,13 +122,20 @@ def item_figures(invocations):
         v = sorted(values)
         return {"median": round(v[len(v) // 2], 3), "p90": round(v[int(len(v) * 0.9)], 3), "max": round(v[-1], 3), "sum": round(sum(v), 1)}
 
-    big = [r for r in items if any(t["table"] == ENV["BIG"] for t in r["response"]["tables"])]
+    def tables_of(response):
+        # A full result lists its tables; a Distributed Map child answers an
+        # item summary (one table or chunk, its full result in S3).
+        if "tables" in response:
+            return response["tables"]
+        return [{"table": response.get("table"), "seconds": response.get("seconds", 0), "chunk": response.get("chunk")}]
+
+    big = [r for r in items if any(t["table"] == ENV["BIG"] for t in tables_of(r["response"]))]
     return {
         "invocation_seconds": quantiles([r["seconds"] for r in items]),
         "function_seconds": quantiles([r["response"]["seconds"] for r in items]),
-        "table_seconds": quantiles([sum(t["seconds"] for t in r["response"]["tables"]) for r in items]),
+        "table_seconds": quantiles([sum(t["seconds"] for t in tables_of(r["response"])) for r in items]),
         "big_table_items": [{"rows": r["response"]["rows_compared"], "seconds": r["seconds"],
-                             "chunk": r["response"]["tables"][0].get("chunk")} for r in big],
+                             "chunk": tables_of(r["response"])[0].get("chunk")} for r in big],
     }
 
 
