@@ -51,6 +51,34 @@ async fn create_slot(source: &ConnectSpec, slot: &str) {
     .await;
 }
 
+/// A fresh slot in `db`, streamed by DMS's stand-in (stopped by StopReplicationTask).
+async fn streamed_slot(
+    source: &ConnectSpec,
+    db: &str,
+    slot: &str,
+    dir: &std::path::Path,
+) -> Arc<Mutex<Option<Child>>> {
+    create_slot(source, slot).await;
+    Arc::new(Mutex::new(Some(consume(
+        db,
+        slot,
+        &dir.join("changes.txt"),
+    ))))
+}
+
+/// The precondition's poll: the task running with its full load done
+/// (describe, table statistics, instance), and CloudWatch at 1 s.
+fn precondition_rules() -> ([Rule; 3], Rule) {
+    (
+        [
+            describe(running(stats(100, 6, 0, 0, 0))),
+            table_stats(all_tables("Table completed"), None),
+            instance_rule(),
+        ],
+        latency_rule(Some(0.5), Some(0.5)),
+    )
+}
+
 /// StopReplicationTask, which ends DMS's session on the source.
 fn stop_rule(consumer: Arc<Mutex<Option<Child>>>) -> Rule {
     mock!(Dms::stop_replication_task)
@@ -132,20 +160,10 @@ async fn slots_named(source: &ConnectSpec, slot: &str) -> i64 {
 async fn a_dms_cut_over_drains_to_the_slot_stops_the_task_and_drops_its_slot() {
     const SLOT: &str = "dmsflow_test_dms_cutover";
     let (source, target) = identical_pair("cutover_dms").await;
-    create_slot(&source, SLOT).await;
     let dir = tempfile::tempdir().unwrap();
-    let consumer = Arc::new(Mutex::new(Some(consume(
-        "cutover_dms_src",
-        SLOT,
-        &dir.path().join("changes.txt"),
-    ))));
+    let consumer = streamed_slot(&source, "cutover_dms_src", SLOT, dir.path()).await;
     // Precondition poll (running, loaded), then stop: running → stopping → stopped.
-    let (d1, t1, i1) = (
-        describe(running(stats(100, 6, 0, 0, 0))),
-        table_stats(all_tables("Table completed"), None),
-        instance_rule(),
-    );
-    let l1 = latency_rule(Some(0.5), Some(0.5));
+    let ([d1, t1, i1], l1) = precondition_rules();
     let (d2, stop, d3, d4) = (
         describe(running(stats(100, 6, 0, 0, 0))),
         stop_rule(consumer.clone()),
@@ -191,19 +209,9 @@ async fn a_dms_cut_over_that_finds_a_difference_leaves_the_task_running() {
         "UPDATE shop.customers SET email = 'changed@example.org' WHERE customer_id = 3",
     )
     .await;
-    create_slot(&source, SLOT).await;
     let dir = tempfile::tempdir().unwrap();
-    let consumer = Arc::new(Mutex::new(Some(consume(
-        "cutover_dms_abort_src",
-        SLOT,
-        &dir.path().join("changes.txt"),
-    ))));
-    let (d1, t1, i1) = (
-        describe(running(stats(100, 6, 0, 0, 0))),
-        table_stats(all_tables("Table completed"), None),
-        instance_rule(),
-    );
-    let l1 = latency_rule(Some(0.5), Some(0.5));
+    let consumer = streamed_slot(&source, "cutover_dms_abort_src", SLOT, dir.path()).await;
+    let ([d1, t1, i1], l1) = precondition_rules();
     let stop = stop_rule(consumer.clone());
     let m = migration(&[&d1, &t1, &i1, &stop], &[&l1], &source, SLOT);
     let request = request();
