@@ -60,6 +60,8 @@ export function applyTemplate(template, input, context) {
   return out;
 }
 
+const NO_TIMEOUT_SECONDS = 2_000_000;
+
 const isDistributed = (state) => state.Type === 'Map' && state.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED';
 
 /**
@@ -72,8 +74,10 @@ export function rewriteDistributedMaps(definition) {
   for (const [name, state] of Object.entries(rewritten.States)) {
     if (!isDistributed(state)) continue;
     maps[name] = state;
-    const task = { Type: 'Task', Resource: EMULATED_RESOURCE, Comment: state.Comment };
-    for (const key of ['InputPath', 'ResultSelector', 'ResultPath', 'OutputPath', 'Retry', 'Catch', 'Next', 'End']) {
+    // A Map has no timeout of its own (a Task's default is 60 s): the Map's
+    // own TimeoutSeconds, else ~23 days (under Node's 2^31 ms timer limit).
+    const task = { Type: 'Task', Resource: EMULATED_RESOURCE, Comment: state.Comment, TimeoutSeconds: NO_TIMEOUT_SECONDS };
+    for (const key of ['InputPath', 'ResultSelector', 'ResultPath', 'OutputPath', 'Retry', 'Catch', 'Next', 'End', 'TimeoutSeconds']) {
       if (key in state) task[key] = state[key];
     }
     rewritten.States[name] = task;

@@ -227,7 +227,10 @@ export async function runLocal(opts, log) {
     lastKey = key;
     write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}`);
   };
-  const eventsFd = opts.events ? openSync(opts.events, 'w') : null;
+  let eventsFd = opts.events ? openSync(opts.events, 'w') : null;
+  // Children of a failed Map may still log after the execution ended.
+  const writeEvent = (line) => { if (eventsFd !== null) writeSync(eventsFd, JSON.stringify(line) + '\n'); };
+  const closeEvents = () => { if (eventsFd !== null) closeSync(eventsFd); eventsFd = null; };
   let hookState = opts.beforeValidate ? 'pending' : 'none';
   let runnerError = null;
   let aborted = null; // why, once the execution is aborted (--abort-at, SIGINT)
@@ -308,7 +311,7 @@ export async function runLocal(opts, log) {
       if (c.type === 'started') stats.children += 1;
       if (c.type !== 'event') return;
       measure(c.event, `child ${c.index}`);
-      if (eventsFd !== null && c.event.state) writeSync(eventsFd, JSON.stringify({ ...eventLine(c.event), child: c.index }) + '\n');
+      if (c.event.state) writeEvent({ ...eventLine(c.event), child: c.index });
     },
   });
   const overrides = { taskResourceLocalHandlers: handlers, waitTimeOverrides, retryIntervalOverrides };
@@ -337,7 +340,7 @@ export async function runLocal(opts, log) {
       // The emulating Task is the Distributed Map on AWS: logged as one.
       if (event.state && maps.maps[event.state.name]) event.state.type = 'Map';
       measure(event, 'main');
-      if (eventsFd !== null && event.state) writeSync(eventsFd, JSON.stringify(eventLine(event)) + '\n');
+      if (event.state) writeEvent(eventLine(event));
       if (event.index !== undefined) continue; // Map iterations: their results are printed by the handler
       const state = event.state;
       if (event.type === 'StateEntered') {
@@ -362,7 +365,7 @@ export async function runLocal(opts, log) {
     if (runnerError) {
       process.removeListener('SIGINT', onSigint);
       await logging.catch(() => {});
-      if (eventsFd !== null) closeSync(eventsFd);
+      closeEvents();
       throw runnerError;
     }
     const cause = e.cause ?? e;
@@ -372,7 +375,7 @@ export async function runLocal(opts, log) {
   }
   process.removeListener('SIGINT', onSigint);
   await logging;
-  if (eventsFd !== null) closeSync(eventsFd);
+  closeEvents();
   const stopped = Date.now();
   const seconds = Math.round((stopped - started) / 100) / 10;
   say(`execution ${name}: ${status} in ${seconds.toFixed(1)} s${status === 'FAILED' ? ` (${document.error})` : ''}`);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { render, DEFINITION_PATH, PLACEHOLDERS, FUNCTIONS, fakeArn, functionOfArn } from '../render.mjs';
-import { applyTemplate } from '../distributed-map.mjs';
+import { applyTemplate, rewriteDistributedMaps } from '../distributed-map.mjs';
 
 const require = createRequire(import.meta.url);
 const aslValidator = require('asl-validator');
@@ -369,4 +369,14 @@ test('Validate tables is a Distributed Map: items from S3, results to S3, no tol
   const child = map.ItemProcessor.States[map.ItemProcessor.StartAt];
   assert.equal(child.OutputPath, '$.Payload');
   for (const f of ['item', 'status', 'result']) assert.ok(contractFields('ItemSummary').includes(f), `ItemSummary.${f}`);
+});
+
+test('the local emulation of a Distributed Map has no 60 s Task timeout (a Map has none; a Task defaults to 60 s)', () => {
+  const { definition, maps } = rewriteDistributedMaps(render());
+  assert.ok(Object.keys(maps).includes('Validate tables'));
+  const emulated = definition.States['Validate tables'];
+  assert.equal(emulated.Type, 'Task');
+  // Longer than any run here (hours), and under Node's timer limit (2^31 ms).
+  assert.ok(emulated.TimeoutSeconds >= 24 * 3600, `TimeoutSeconds ${emulated.TimeoutSeconds}`);
+  assert.ok(emulated.TimeoutSeconds * 1000 < 2 ** 31, `TimeoutSeconds ${emulated.TimeoutSeconds}`);
 });
