@@ -22,9 +22,9 @@
 # Children and the largest state payload come from the runner's --output
 # (output.stats.childExecutions, output.stats.largestStatePayloadBytes) when
 # it reports them, else from a recording proxy between the runner and the
-# functions. Time on a 2-vCPU box: ~3 min for SCALE_TABLES=200
-# SCALE_BIG_ROWS=1000000, ~20 min for SCALE_TABLES=1000, ~90 min for the
-# default (each item reads every selected schema's catalog; docs/scale.md).
+# functions. Time on a 2-vCPU box: ~1 min for SCALE_TABLES=40
+# SCALE_BIG_ROWS=100000, ~25 min for the default with SCALE_CLI_WORKERS=
+# (each item reads every selected schema's catalog; docs/scale.md).
 #
 # Pieces copied from scripts/demo.sh (not shared, to leave demo.sh alone): the
 # moto secrets and bucket, the functions' environment, cargo lambda watch.
