@@ -112,9 +112,8 @@ fn migration(dms: &[&Rule], cw: &[&Rule], source: &ConnectSpec, slot: &str) -> D
         max_bytes: 64 * 1024,
     };
     DmsMigration {
-        engine: engine(dms, cw).with_source_slot(slot.clone()),
+        engine: engine(dms, cw).with_source_slot(slot),
         scope: Scope::only(&["shop"]),
-        slot,
     }
 }
 

@@ -65,13 +65,20 @@ impl CutoverEngine for NativeEngine {
     }
 }
 
-/// A DMS migration as the cut-over sees it: the task, the selection
-/// (`DB_SCHEMA`), and where its slot is read.
+/// A DMS migration as the cut-over sees it: the task (with where its slot
+/// is read, [`DmsEngine::with_source_slot`]) and the selection (`DB_SCHEMA`).
 #[derive(Debug)]
 pub struct DmsMigration {
     pub engine: DmsEngine,
     pub scope: Scope,
-    pub slot: SourceSlot,
+}
+
+impl DmsMigration {
+    fn slot(&self) -> Result<&SourceSlot, CutoverError> {
+        self.engine.source_slot().ok_or_else(|| CutoverError::Refused {
+            reason: "the DMS cut-over reads the task's slot on the source: SOURCE_SECRET_ARN is needed".into(),
+        })
+    }
 }
 
 impl MigrationEngine for DmsMigration {
@@ -101,9 +108,9 @@ impl CutoverEngine for DmsMigration {
     }
 
     async fn drain_slot(&self, _source: &Db<'_>) -> Result<String, CutoverError> {
-        let session = self.slot.session().await?;
-        self.slot
-            .identify(&session)
+        let slot = self.slot()?;
+        let session = slot.session().await?;
+        slot.identify(&session)
             .await?
             .map_err(|why| CutoverError::Abort {
                 step: "drain",
@@ -114,7 +121,7 @@ impl CutoverEngine for DmsMigration {
     async fn finish(&self, source: &Db<'_>) -> Result<ActionResult, CutoverError> {
         let mut result = self.engine.stop_and_wait().await?;
         let slot = self.drain_slot(source).await?;
-        if self.slot.name.is_some() {
+        if self.slot()?.name.is_some() {
             result
                 .message
                 .push_str(&drop_when_released(source, &slot).await?);

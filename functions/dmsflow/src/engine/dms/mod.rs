@@ -198,6 +198,11 @@ impl DmsEngine {
         self
     }
 
+    /// Where the task's slot is read (`None`: no source configured).
+    pub fn source_slot(&self) -> Option<&SourceSlot> {
+        self.source_slot.as_deref()
+    }
+
     /// CloudWatch's CDC latency, and the slot's lag when a source is known:
     /// `(seconds, bytes, in-sync lag)`.
     async fn cdc_lag(

@@ -10,7 +10,6 @@ use crate::contract::cutover::{CutoverRequest, CutoverResult, CutoverVerdict};
 use crate::cutover::engine::{CutoverEngine, DmsMigration};
 use crate::cutover::Cutover;
 use crate::db::ConnectSpec;
-use crate::engine::dms::SourceSlot;
 use crate::engine::setup::AnyEngine;
 use crate::error::HandlerError;
 use crate::secrets::SecretStore;
@@ -36,15 +35,10 @@ impl<S: SecretStore> StartTaskService<S> {
                     .await?
             }
             AnyEngine::Dms(engine) => {
-                // The task's slot on the source, as poll-task reads it.
+                // engine_for gave it the task's slot on the source, as poll-task reads it.
                 let migration = DmsMigration {
                     engine,
                     scope: config.common.scope(),
-                    slot: SourceSlot {
-                        source: source.clone(),
-                        name: config.dms_source_slot.clone(),
-                        max_bytes: config.in_sync_lag_bytes,
-                    },
                 };
                 self.run_cutover(&migration, &source, &target, request)
                     .await?
