@@ -4,34 +4,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
-use dmsflow::db::{quote_ident, ConnectSpec};
+mod common;
+
+use dmsflow::db::ConnectSpec;
 use std::process::Command;
 use std::time::Duration;
 
-fn cluster_url() -> String {
-    std::env::var("DMSFLOW_SOURCE_URL").unwrap_or_else(|_| {
-        panic!("DMSFLOW_SOURCE_URL is not set: run under scripts/with-services.sh (make test)")
-    })
-}
-
-/// (Re)create database `name`; its URL.
+/// (Re)create database `name` on the source cluster; its URL.
 async fn fresh_db(name: &str) -> String {
-    let url = cluster_url();
-    let spec = ConnectSpec::from_url(&url, None, Duration::from_secs(10)).unwrap();
-    let admin = spec
-        .with_dbname("postgres")
-        .connect("dmsflow-cli-test")
-        .await
-        .unwrap();
-    let db = quote_ident(name);
-    for sql in [
-        format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
-        format!("CREATE DATABASE {db}"),
-    ] {
-        admin.batch_execute(&sql).await.unwrap();
-    }
-    let (base, _) = url.rsplit_once('/').unwrap();
-    format!("{base}/{name}")
+    common::fresh_db("DMSFLOW_SOURCE_URL", name, "").await
 }
 
 /// Run `dmsflow seed --url URL ARGS…`; its JSON result.
